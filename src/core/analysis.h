@@ -1,0 +1,37 @@
+// Attention analysis for the viewer: per-head statistics, mean over heads, attention rollout, token merging.
+// Pure functions over row-major (T, T) matrices. Eigen/std only.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace attnviz {
+
+struct HeadStats {
+  float entropy = 0;        // mean over query rows of -sum p log p (nats)
+  float mean_distance = 0;  // mean over rows of sum_j p_ij |i - j|
+  float cls = 0;            // mean over rows of attention on [CLS]-like tokens (positions marked in `is_cls`)
+  float sep = 0;            // ... on [SEP]-like tokens
+  float self = 0;           // mean over rows of p_ii
+  float prev = 0;           // mean over rows i>0 of p_i,i-1
+  float next = 0;           // mean over rows i<T-1 of p_i,i+1
+};
+
+// att: (T, T). is_cls / is_sep: (T) flags (may be empty = none).
+HeadStats head_stats(const float* att, int T, const std::vector<uint8_t>& is_cls, const std::vector<uint8_t>& is_sep);
+
+// Mean over heads of one layer. atts: (H, T, T) -> out (T, T).
+void mean_over_heads(const float* atts, int H, int T, float* out);
+
+// Attention rollout (Abnar & Zuidema 2020): A_l = 0.5 * mean_heads(att_l) + 0.5 * I, rows renormalised, then
+// R = A_{L-1} ... A_1 A_0. attentions: (L, H, T, T). Writes rollout up to each layer: out (L, T, T), out[l] = rollout
+// through layers 0..l.
+void attention_rollout(const float* attentions, int L, int H, int T, float* out);
+
+// Groups of tokens that make one word or one character (for "merged" display): group id per token (T), in order.
+// `word_start[i]` = 1 when token i starts a new unit.
+// Merged attention (BertViz convention): rows (queries) of one group are averaged, columns (keys) are summed.
+// att: (T, T) -> out (G, G) where G = number of groups.
+std::vector<int> groups_from_starts(const std::vector<uint8_t>& word_start);
+void merge_attention(const float* att, int T, const std::vector<int>& group, int G, float* out);
+
+}  // namespace attnviz

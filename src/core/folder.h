@@ -1,0 +1,23 @@
+// Folder: reads the files of a model or tokenizer folder into memory (for the CLI and the tests; the page hands
+// over bytes instead). std only.
+#pragma once
+#include <map>
+#include <string>
+
+#include "status.h"
+
+namespace attnviz {
+
+struct FolderFiles {
+  std::map<std::string, std::string> bytes;  // base name -> contents
+  FileMap view() const;                      // string_views into `bytes`
+};
+
+// Reads every regular file of `dir` (not recursive) whose name looks like a model or tokenizer file (.json, .txt,
+// .safetensors, .bpe, .model). Fails with a message when the folder cannot be read or holds none of them.
+Status read_folder(const std::string& dir, FolderFiles* out);
+
+// Reads one file whole. Fails with a message naming the path.
+Status read_whole_file(const std::string& path, std::string* out);
+
+}  // namespace attnviz

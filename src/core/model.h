@@ -1,0 +1,93 @@
+// Model: Hugging Face BERT and GPT-2 checkpoints (config.json + safetensors, F32/F16/BF16, sharded or not) run in
+// float32 with Eigen, keeping every intermediate the viewer draws. All tensors are row-major (said once, here).
+// Eigen/std only: no GL, ImGui, emscripten or printing.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "status.h"
+
+namespace attnviz {
+
+enum class Family { Bert, Gpt2 };
+enum class Activation { GeluErf, GeluTanh, Relu };
+enum class HeadKind {
+  None,                    // BertModel, GPT2Model: logits are empty
+  MaskedLM,                // BertForMaskedLM / BertForPreTraining: vocabulary logits
+  CausalLM,                // GPT2LMHeadModel: vocabulary logits
+  TokenClassification,     // BertForTokenClassification: per-token label logits (labels from id2label)
+  SequenceClassification,  // BertForSequenceClassification: one row of label logits from the pooled [CLS]
+};
+
+struct ModelConfig {
+  Family family = Family::Bert;
+  HeadKind head = HeadKind::None;
+  Activation act = Activation::GeluErf;
+  int n_layers = 0;
+  int n_heads = 0;
+  int d_model = 0;      // hidden size D
+  int d_head = 0;       // D / n_heads
+  int d_ff = 0;         // intermediate size
+  int max_positions = 0;
+  int vocab_size = 0;
+  int type_vocab_size = 0;  // BERT; 0 for GPT-2
+  float ln_eps = 1e-12f;
+  std::vector<std::string> labels;  // id2label in id order (classification heads), else empty
+  std::string architecture;         // config.json architectures[0], e.g. "BertForMaskedLM"
+};
+
+// Per-call options of Model::forward.
+struct ForwardOptions {
+  // Positions (0-based) at which to run the language-model head; empty with all_positions=false runs none.
+  // Token- and sequence-classification heads always run (they are cheap).
+  std::vector<int> lm_positions;
+  bool all_positions = false;
+  // (layers * heads) 1 = knock this head out: its output (context vector) is zeroed before the output projection.
+  // Empty = no knockout. Attention probabilities are still recorded for a knocked-out head.
+  std::vector<uint8_t> head_mask;
+};
+
+// Everything one forward pass keeps for the viewer. Buffers are sized when the model or T changes and reused.
+struct Activations {
+  int T = 0;
+  std::vector<float> attentions;  // (L, H, T, T) softmax probabilities, row = query, column = key
+  std::vector<float> q, k, v;     // (L, H, T, d_head) per-head projections (q before the 1/sqrt(d) scale)
+  std::vector<float> hidden;      // (L+1, T, D) Hugging Face output_hidden_states ([0] embeddings; GPT-2's last after ln_f)
+  std::vector<float> logits;      // (P, V) LM logits at logit_positions, or (T, labels) / (1, labels) for classifiers
+  std::vector<int> logit_positions;  // (P) the rows of `logits` (LM heads); 0..T-1 for token classification
+  int logit_cols = 0;             // V or number of labels
+  double ms = 0;                  // wall time of the pass, filled by the caller that times it (optional)
+
+  const float* attention(int layer, int head, int n_heads) const {
+    return attentions.data() + (static_cast<size_t>(layer) * n_heads + head) * T * T;
+  }
+};
+
+class Model {
+ public:
+  Model();
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+
+  // Loads config.json and model.safetensors (or model.safetensors.index.json + its shards) from `files`.
+  // `what` names the source in messages. Never crashes on bad bytes: every size is checked against the file.
+  static Status load(const FileMap& files, const std::string& what, Model* out);
+
+  const ModelConfig& config() const;
+
+  // Runs ids (T <= max_positions; the caller truncates) with token type ids (BERT; empty = all 0).
+  // Fails with a message for ids out of the vocabulary or T out of range.
+  Status forward(const std::vector<int32_t>& ids, const std::vector<int32_t>& type_ids, const ForwardOptions& opt,
+                 Activations* out);
+
+  double flops(int T) const;  // multiply-adds x2 of one forward pass without the LM head (for bench gflops)
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace attnviz

@@ -1,0 +1,73 @@
+// Tokenizer: BERT WordPiece (BertNormalizer + BertPreTokenizer, Chinese characters split one per token) and GPT-2
+// byte-level BPE, id for id with Hugging Face tokenizers. Loads tokenizer.json; vocab.txt (+ tokenizer_config.json);
+// vocab.json + merges.txt; encoder.json + vocab.bpe; or a bare WordPiece vocabulary. Eigen/std only.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "status.h"
+
+namespace attnviz {
+
+enum class TokenizerKind { WordPiece, ByteLevelBPE };
+
+struct Encoding {
+  std::vector<int32_t> ids;       // (T)
+  std::vector<std::string> tokens;  // (T) vocabulary strings, as Hugging Face's `tokens` ("##ing", "Ġthe", "[CLS]")
+  std::vector<int32_t> type_ids;  // (T) 0 for the first text, 1 for the pair (BERT); all 0 for GPT-2
+  // (T) UTF-8 byte span [begin, end) of each token in the text it came from ([0,0] for added special tokens);
+  // tokens of the pair (type_ids == 1) index into text_pair.
+  std::vector<std::pair<int32_t, int32_t>> offsets;
+  std::vector<uint8_t> special;   // (T) 1 for added special tokens ([CLS], [SEP], ...), else 0
+  // (T) a readable label for the viewer: "##" and "Ġ" removed or shown as a space, byte-level pieces that split one
+  // character shown as the character they make together (never mojibake).
+  std::vector<std::string> display;
+  bool truncated = false;         // true when max_length cut the input
+};
+
+struct EncodeOptions {
+  bool add_special = true;  // BERT: [CLS] A [SEP] (B [SEP]); GPT-2 adds none by default
+  int max_length = 0;       // 0 = no limit; else the total length including special tokens (longest-first)
+};
+
+class Tokenizer {
+ public:
+  Tokenizer();
+  ~Tokenizer();
+  Tokenizer(Tokenizer&&) noexcept;
+  Tokenizer& operator=(Tokenizer&&) noexcept;
+
+  // Loads from the files of a folder (base name -> bytes). Prefers tokenizer.json; then vocab.txt (with
+  // tokenizer_config.json if present); then vocab.json + merges.txt; then encoder.json + vocab.bpe.
+  // `what` names the source in error messages (a folder path or model name).
+  static Status load(const FileMap& files, const std::string& what, Tokenizer* out);
+  // A WordPiece vocabulary file itself (one token a line), BERT defaults (lowercase true).
+  static Status load_vocab_txt(std::string_view vocab_txt, const std::string& what, Tokenizer* out);
+
+  Encoding encode(std::string_view text, std::string_view text_pair = {}, const EncodeOptions& opt = {}) const;
+
+  void set_lowercase(bool on);  // override of do_lower_case / BertNormalizer.lowercase (strip_accents follows HF)
+  TokenizerKind kind() const;
+  int vocab_size() const;                   // number of ids, added tokens included
+  std::string id_to_token(int id) const;    // "" when out of range
+  int token_to_id(std::string_view token) const;  // -1 when absent
+  std::string display_token(int id) const;  // readable form of one vocabulary entry (for prediction lists)
+
+  // Special ids, -1 when the vocabulary has none.
+  int cls_id() const;
+  int sep_id() const;
+  int mask_id() const;
+  int pad_id() const;
+  int unk_id() const;
+  int eos_id() const;  // GPT-2 <|endoftext|>
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace attnviz
