@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything and runs every test: the doctest suite natively, the same suite as
+# wasm under node, the CLI checks (native and wasm), and the browser tests (playwright-core driving Debian's
+# chromium). Ends with one line: "N passed, N failed".
+#   ATTNVIZ_ASAN=1  also builds the asan preset and runs the suite under AddressSanitizer + UBSan.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export NODE_PATH=/usr/share/nodejs
+
+passed=0
+failed=0
+log_dir=build/test-logs
+mkdir -p "$log_dir"
+
+fail_stage() {  # a stage that could not even run counts as one failure
+  echo "test: FAILED: $1" >&2
+  failed=$((failed + 1))
+}
+
+# doctest's summary: "[doctest] test cases: 40 | 39 passed | 1 failed | 0 skipped"
+count_doctest() {
+  local name=$1 log=$2 rc=$3 line p f
+  line=$(grep -E '^\[doctest\] test cases:' "$log" | tail -n 1)
+  if [ -z "$line" ]; then
+    tail -n 30 "$log" >&2
+    fail_stage "$name crashed before its summary (exit $rc; log $log)"
+    return
+  fi
+  p=$(echo "$line" | sed -E 's/.*\| *([0-9]+) passed.*/\1/')
+  f=$(echo "$line" | sed -E 's/.*\| *([0-9]+) failed.*/\1/')
+  echo "test: $name: $p passed, $f failed"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$f" != 0 ]; then grep -E 'ERROR|FAILED|CHECK|REQUIRE' "$log" | head -n 40 >&2; fi
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then fail_stage "$name exited $rc"; fi
+}
+
+# node --test summary: "# pass 12" / "# fail 0"
+count_node() {
+  local name=$1 log=$2 rc=$3 p f
+  p=$(grep -E '^# pass [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
+  if [ -z "$p" ] || [ -z "$f" ]; then
+    tail -n 30 "$log" >&2
+    fail_stage "$name gave no summary (exit $rc; log $log)"
+    return
+  fi
+  echo "test: $name: $p passed, $f failed"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$f" != 0 ]; then grep -E '^not ok|error:|expected|actual' "$log" | head -n 60 >&2; fi
+}
+
+if ! bash scripts/setup.sh; then
+  fail_stage "setup"
+  echo "$passed passed, $failed failed"
+  exit 1
+fi
+
+# 1. native: Release CLI + doctest suite
+echo "test: building native"
+if cmake --preset native >"$log_dir/native-config.log" 2>&1 && \
+   cmake --build --preset native --target attnviz attnviz_tests >"$log_dir/native-build.log" 2>&1; then
+  build/native/attnviz_tests >"$log_dir/native-tests.log" 2>&1; rc=$?
+  count_doctest "native doctest" "$log_dir/native-tests.log" $rc
+else
+  tail -n 40 "$log_dir/native-build.log" "$log_dir/native-config.log" >&2
+  fail_stage "native build"
+fi
+
+# 2. optional: the same suite under ASan + UBSan
+if [ "${ATTNVIZ_ASAN:-0}" = 1 ]; then
+  echo "test: building asan"
+  if cmake --preset asan >"$log_dir/asan-config.log" 2>&1 && \
+     cmake --build --preset asan --target attnviz attnviz_tests >"$log_dir/asan-build.log" 2>&1; then
+    build/asan/attnviz_tests >"$log_dir/asan-tests.log" 2>&1; rc=$?
+    count_doctest "asan doctest" "$log_dir/asan-tests.log" $rc
+  else
+    tail -n 40 "$log_dir/asan-build.log" >&2
+    fail_stage "asan build"
+  fi
+fi
+
+# 3. web: the page, the node CLI and the suite as wasm under node
+echo "test: building web (emscripten)"
+if cmake --preset web >"$log_dir/web-config.log" 2>&1 && \
+   cmake --build --preset web >"$log_dir/web-build.log" 2>&1; then
+  node build/web/attnviz_tests.js >"$log_dir/wasm-tests.log" 2>&1; rc=$?
+  count_doctest "wasm doctest (node)" "$log_dir/wasm-tests.log" $rc
+  web_ok=1
+else
+  tail -n 40 "$log_dir/web-build.log" "$log_dir/web-config.log" >&2
+  fail_stage "web build"
+  web_ok=0
+fi
+
+# 4. CLI checks (native and wasm CLI against the reference vectors) and browser tests
+if ls tests/cli/*.test.mjs >/dev/null 2>&1; then
+  node --test --test-reporter=tap tests/cli/ >"$log_dir/cli-tests.log" 2>&1; rc=$?
+  count_node "CLI" "$log_dir/cli-tests.log" $rc
+fi
+if [ "$web_ok" = 1 ] && ls tests/browser/*.test.mjs >/dev/null 2>&1; then
+  node --test --test-concurrency=1 --test-reporter=tap tests/browser/ >"$log_dir/browser-tests.log" 2>&1; rc=$?
+  count_node "browser" "$log_dir/browser-tests.log" $rc
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
