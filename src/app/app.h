@@ -3,6 +3,7 @@
 // in the views; emscripten does not (platform code calls in through the functions below).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,28 @@ struct RunResult {
   uint64_t generation = 0;         // increments per run (views cache on it; textures re-upload on change)
 };
 
+// What heatmaps show: the run's tokens, or groups of them merged into characters / words (ViewState.merge; BertViz
+// convention: rows averaged, columns summed). Rebuilt by app_update_grid when the run or the merge mode changes.
+struct Grid {
+  int n = 0;                          // G: number of rows/columns (== T when merge is Tokens)
+  std::vector<int> group;             // (T) group index of each token
+  std::vector<std::string> labels;    // (G) readable label of each group
+  std::vector<uint8_t> special;       // (G) 1 = a group made of special tokens only ([CLS], [SEP], ...)
+  std::vector<float> attention;       // (L, H, G, G) merged; empty when merge is Tokens (the run's own is used)
+  std::vector<float> head_mean;       // (L, G, G) merged; empty when merge is Tokens
+  std::vector<float> rollout;         // (L, G, G) merged; empty when merge is Tokens
+  Merge merge = Merge::Tokens;
+  uint64_t generation = 0;            // RunResult.generation it was built from (0 = none)
+};
+
+// What the platform (browser page or desktop window) offers the app; set by web_main / native_main, may be empty.
+struct PlatformHooks {
+  std::function<void(const std::string& name)> request_model;  // start loading a built-in model by name
+  std::function<void()> open_files;                            // let the user pick a model's files
+  std::function<void(const std::string& text)> copy_text;      // put text on the clipboard (false = not possible)
+  std::function<std::string()> page_url;                       // the page's address without the fragment
+};
+
 class Renderer;  // renderer.h: GPU textures of the heatmaps + the colormap shader
 
 // What a heatmap image shows.
@@ -53,6 +76,11 @@ struct App {
   int hover_query = -1, hover_key = -1; // token hovered in any view (shared so views highlight together)
   float ui_scale = 1;                   // device pixel ratio (HiDPI)
   Renderer* renderer = nullptr;
+  Grid grid;                            // what heatmaps show (tokens or merged groups)
+  PlatformHooks platform;
+  uint64_t run_count = 0;               // runs done (test hook)
+  std::string wanted_hash;              // a link asked for user:<name> with this hash: the files still have to come
+  bool embed = false;                   // side panels hidden (ViewState.embed, or the page was told so)
 };
 
 // Actions (app.cpp).
@@ -64,6 +92,15 @@ int app_n_layers(const App& app);
 int app_n_heads(const App& app);
 int app_n_tokens(const App& app);
 const float* app_attention(const App& app, int layer, int head);  // (T, T) row-major, null when no run
+// Loads a model from its files (base name -> bytes); on success swaps it in (app_set_model) and returns ok; on
+// failure keeps the current model, sets last_error and returns the error. `hash` = files_hash(files) for user models.
+Status app_load_model(App& app, const FileMap& files, const std::string& name, const std::string& hash);
+std::string files_hash(const FileMap& files);  // FNV-1a 64 over names and bytes, 16 hex digits
+// Share links: applies a fragment (decode, notices, clamp to the model, request another model if it names one).
+void app_apply_fragment(App& app, const std::string& fragment);
+std::string app_fragment(const App& app);    // the current state as a fragment (compact when the text is long)
+void app_update_grid(App& app);             // rebuild `grid` if the run or the merge mode changed
+const float* app_grid_matrix(const App& app, HeatSource src, int layer, int head);  // (G, G), null when no run
 
 // Drawing helpers shared by the views (draw_util.cpp / renderer.cpp).
 // Draws (layer, head) of `src` as a colormapped image of `size` pixels at the cursor (one textured quad through
