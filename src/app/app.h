@@ -56,6 +56,11 @@ struct PlatformHooks {
   std::function<void()> open_files;                            // let the user pick a model's files
   std::function<void(const std::string& text)> copy_text;      // put text on the clipboard (false = not possible)
   std::function<std::string()> page_url;                       // the page's address without the fragment
+  // Offer bytes as a file download (export.h makes the JSON / CSV / PNG bytes). Empty = not possible.
+  std::function<void(const std::string& file_name, const std::string& mime, const std::string& bytes)> download;
+  // Render the next frame at `scale` x the window's pixel size, read it back, encode_png (export.h) and download it
+  // as `file_name`. Empty = not possible (the export buttons hide).
+  std::function<void(const std::string& file_name, float scale)> save_png;
 };
 
 class Renderer;  // renderer.h: GPU textures of the heatmaps + the colormap shader
