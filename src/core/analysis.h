@@ -1,7 +1,9 @@
 // Attention analysis for the viewer: per-head statistics, mean over heads, attention rollout, token merging.
-// Pure functions over row-major (T, T) matrices. Eigen/std only.
+// Pure functions over row-major (T, T) matrices (row = query, column = key). Eigen/std only: no GL, no printing.
 #pragma once
 #include <cstdint>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace attnviz {
@@ -16,8 +18,13 @@ struct HeadStats {
   float next = 0;           // mean over rows i<T-1 of p_i,i+1
 };
 
-// att: (T, T). is_cls / is_sep: (T) flags (may be empty = none).
+// att: (T, T). is_cls / is_sep: (T) flags (may be empty = none; shorter than T = the rest unflagged).
+// T <= 0 gives all zeros. Entries <= 0 add nothing to the entropy (0 log 0 = 0).
 HeadStats head_stats(const float* att, int T, const std::vector<uint8_t>& is_cls, const std::vector<uint8_t>& is_sep);
+
+// head_stats for every head of every layer. attentions: (L, H, T, T) -> out (L * H), index layer * H + head.
+std::vector<HeadStats> all_head_stats(const float* attentions, int L, int H, int T, const std::vector<uint8_t>& is_cls,
+                                      const std::vector<uint8_t>& is_sep);
 
 // Mean over heads of one layer. atts: (H, T, T) -> out (T, T).
 void mean_over_heads(const float* atts, int H, int T, float* out);
@@ -28,10 +35,22 @@ void mean_over_heads(const float* atts, int H, int T, float* out);
 void attention_rollout(const float* attentions, int L, int H, int T, float* out);
 
 // Groups of tokens that make one word or one character (for "merged" display): group id per token (T), in order.
-// `word_start[i]` = 1 when token i starts a new unit.
+// `word_start[i]` = 1 when token i starts a new unit (token 0 always starts group 0).
 // Merged attention (BertViz convention): rows (queries) of one group are averaged, columns (keys) are summed.
-// att: (T, T) -> out (G, G) where G = number of groups.
+// att: (T, T) -> out (G, G) where G = number of groups. Tokens whose group is outside [0, G) are left out.
 std::vector<int> groups_from_starts(const std::vector<uint8_t>& word_start);
 void merge_attention(const float* att, int T, const std::vector<int>& group, int G, float* out);
+
+// Which tokens start a new unit, from the tokens' UTF-8 byte spans in `text` (offsets: (T), [begin, end); an empty
+// span such as [0,0] marks an added special token, which is always a unit of its own).
+// - kCharacters: a token continues the previous one when it starts inside the previous token's span or inside a
+//   UTF-8 character (byte-level BPE splits one Chinese character over several tokens).
+// - kWords: as kCharacters, and also when it starts right where the previous one ended and both sides of the joint
+//   are word characters (ASCII letters/digits/'_', or non-ASCII letters). CJK ideographs, punctuation and spaces
+//   are never joined: without a word segmenter each Chinese character stays its own word.
+// Returns (T) flags for groups_from_starts. Spans outside the text are treated as special tokens.
+enum class UnitKind { kCharacters, kWords };
+std::vector<uint8_t> unit_starts(std::string_view text, const std::vector<std::pair<int, int>>& offsets,
+                                 UnitKind kind);
 
 }  // namespace attnviz

@@ -1,0 +1,216 @@
+// Attention analysis: per-head statistics, mean over heads, rollout, merged (word/character) attention.
+// Eigen + std only; every buffer is row-major (row = query token, column = key token).
+#include "analysis.h"
+
+#include <Eigen/Core>
+#include <cmath>
+#include <cstdlib>
+
+namespace attnviz {
+
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MapMatrix = Eigen::Map<RowMatrix>;
+using ConstMapMatrix = Eigen::Map<const RowMatrix>;
+
+bool flagged(const std::vector<uint8_t>& flags, int i) { return i < static_cast<int>(flags.size()) && flags[i]; }
+
+}  // namespace
+
+HeadStats head_stats(const float* att, int T, const std::vector<uint8_t>& is_cls, const std::vector<uint8_t>& is_sep) {
+  HeadStats s;
+  if (T <= 0 || att == nullptr) return s;
+  std::vector<int> cls_cols, sep_cols;
+  for (int j = 0; j < T; ++j) {
+    if (flagged(is_cls, j)) cls_cols.push_back(j);
+    if (flagged(is_sep, j)) sep_cols.push_back(j);
+  }
+  // Doubles for the sums over rows: 512 rows of float sums would drift in the 6th digit.
+  double entropy = 0, distance = 0, cls = 0, sep = 0, self = 0, prev = 0, next = 0;
+  for (int i = 0; i < T; ++i) {
+    const float* row = att + static_cast<size_t>(i) * T;  // (T)
+    float row_entropy = 0, row_distance = 0;
+    for (int j = 0; j < T; ++j) {
+      const float p = row[j];
+      // Causal heads are half zeros: skipping them skips half the logs.
+      if (p > 0) row_entropy -= p * std::log(p);
+      row_distance += p * static_cast<float>(std::abs(i - j));
+    }
+    entropy += row_entropy;
+    distance += row_distance;
+    for (int j : cls_cols) cls += row[j];
+    for (int j : sep_cols) sep += row[j];
+    self += row[i];
+    if (i > 0) prev += row[i - 1];
+    if (i + 1 < T) next += row[i + 1];
+  }
+  s.entropy = static_cast<float>(entropy / T);
+  s.mean_distance = static_cast<float>(distance / T);
+  s.cls = static_cast<float>(cls / T);
+  s.sep = static_cast<float>(sep / T);
+  s.self = static_cast<float>(self / T);
+  if (T > 1) {
+    s.prev = static_cast<float>(prev / (T - 1));
+    s.next = static_cast<float>(next / (T - 1));
+  }
+  return s;
+}
+
+std::vector<HeadStats> all_head_stats(const float* attentions, int L, int H, int T, const std::vector<uint8_t>& is_cls,
+                                      const std::vector<uint8_t>& is_sep) {
+  std::vector<HeadStats> out;
+  if (L <= 0 || H <= 0 || T <= 0 || attentions == nullptr) return out;
+  out.reserve(static_cast<size_t>(L) * H);
+  const size_t TT = static_cast<size_t>(T) * T;
+  for (int k = 0; k < L * H; ++k) out.push_back(head_stats(attentions + k * TT, T, is_cls, is_sep));
+  return out;
+}
+
+void mean_over_heads(const float* atts, int H, int T, float* out) {
+  if (T <= 0) return;
+  MapMatrix mean(out, T, T);  // (T, T)
+  mean.setZero();
+  if (H <= 0) return;
+  const size_t TT = static_cast<size_t>(T) * T;
+  for (int h = 0; h < H; ++h) mean += ConstMapMatrix(atts + h * TT, T, T);
+  mean *= 1.0f / static_cast<float>(H);
+}
+
+// Abnar & Zuidema, "Quantifying Attention Flow in Transformers", ACL 2020, section 3 (attention rollout): the
+// residual connection is modelled by mixing each layer's head-averaged attention with the identity,
+// A_l = 0.5 W_l + 0.5 I (rows renormalised), and attention is "rolled out" by multiplying through the layers,
+// R_l = A_l R_{l-1}, R_0 = A_0. Row i of R_l says how much input token j flows into position i after layer l.
+void attention_rollout(const float* attentions, int L, int H, int T, float* out) {
+  if (L <= 0 || T <= 0) return;
+  const size_t TT = static_cast<size_t>(T) * T;
+  RowMatrix a(T, T);  // (T, T) this layer's mixed attention
+  for (int l = 0; l < L; ++l) {
+    mean_over_heads(attentions + static_cast<size_t>(l) * H * TT, H, T, a.data());
+    a *= 0.5f;
+    a.diagonal().array() += 0.5f;
+    // Rows of a softmax already sum to 1; renormalising keeps float drift (and float16 inputs) from compounding.
+    for (int i = 0; i < T; ++i) {
+      const float sum = a.row(i).sum();
+      if (sum > 0) a.row(i) /= sum;
+    }
+    MapMatrix r(out + l * TT, T, T);  // (T, T) rollout through layer l
+    if (l == 0) {
+      r = a;
+    } else {
+      r.noalias() = a * ConstMapMatrix(out + (l - 1) * TT, T, T);
+    }
+  }
+}
+
+std::vector<int> groups_from_starts(const std::vector<uint8_t>& word_start) {
+  std::vector<int> group(word_start.size());
+  int g = -1;
+  for (size_t i = 0; i < word_start.size(); ++i) {
+    if (i == 0 || word_start[i]) ++g;
+    group[i] = g;
+  }
+  return group;
+}
+
+void merge_attention(const float* att, int T, const std::vector<int>& group, int G, float* out) {
+  if (G <= 0) return;
+  MapMatrix merged(out, G, G);  // (G, G)
+  merged.setZero();
+  if (T <= 0) return;
+  std::vector<int> count(G, 0);  // (G) tokens per group
+  auto group_of = [&](int i) { return i < static_cast<int>(group.size()) ? group[i] : -1; };
+  for (int i = 0; i < T; ++i) {
+    const int gi = group_of(i);
+    if (gi < 0 || gi >= G) continue;
+    ++count[gi];
+    const float* row = att + static_cast<size_t>(i) * T;  // (T)
+    float* dst = out + static_cast<size_t>(gi) * G;        // (G)
+    for (int j = 0; j < T; ++j) {
+      const int gj = group_of(j);
+      if (gj >= 0 && gj < G) dst[gj] += row[j];
+    }
+  }
+  for (int g = 0; g < G; ++g) {
+    if (count[g] > 1) merged.row(g) /= static_cast<float>(count[g]);
+  }
+}
+
+namespace {
+
+// Decodes the UTF-8 character starting at byte `at`; returns -1 for a continuation or invalid lead byte.
+int32_t code_point_at(std::string_view s, size_t at) {
+  if (at >= s.size()) return -1;
+  const unsigned char c = static_cast<unsigned char>(s[at]);
+  int n = 0;
+  int32_t cp = 0;
+  if (c < 0x80) return c;
+  if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+  else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+  else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+  else return -1;
+  if (at + n >= s.size()) return -1;
+  for (int k = 1; k <= n; ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[at + k]);
+    if ((d & 0xC0) != 0x80) return -1;
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  return cp;
+}
+
+// The code point of the character that ends just before byte `end`.
+int32_t code_point_before(std::string_view s, size_t end) {
+  if (end == 0 || end > s.size()) return -1;
+  size_t at = end - 1;
+  for (int back = 0; back < 3 && at > 0 && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80; ++back) --at;
+  return code_point_at(s, at);
+}
+
+bool is_char_boundary(std::string_view s, size_t at) {
+  return at >= s.size() || (static_cast<unsigned char>(s[at]) & 0xC0) != 0x80;
+}
+
+bool is_word_char(int32_t cp) {
+  if (cp < 0) return false;
+  if (cp < 0x80) return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_';
+  if (cp < 0xC0) return false;                        // Latin-1 punctuation and symbols
+  if (cp == 0xD7 || cp == 0xF7) return false;         // multiplication and division signs
+  if (cp >= 0x2000 && cp <= 0x2BFF) return false;     // general punctuation, symbols, arrows, math
+  if (cp >= 0x2E80 && cp <= 0x9FFF) return false;     // CJK radicals, punctuation, kana, ideographs
+  if (cp >= 0xAC00 && cp <= 0xD7AF) return false;     // Hangul syllables: one unit each, like ideographs
+  if (cp >= 0xF900 && cp <= 0xFAFF) return false;     // CJK compatibility ideographs
+  if (cp >= 0xFE30 && cp <= 0xFE4F) return false;     // CJK compatibility forms
+  if (cp >= 0xFF00 && cp <= 0xFFEF) return false;     // full-width forms (Chinese punctuation ，。)
+  if (cp >= 0x1F000) return false;                    // emoji and the supplementary ideograph planes
+  return true;
+}
+
+}  // namespace
+
+std::vector<uint8_t> unit_starts(std::string_view text, const std::vector<std::pair<int, int>>& offsets,
+                                 UnitKind kind) {
+  const size_t T = offsets.size();
+  std::vector<uint8_t> starts(T, 1);
+  auto is_special = [&](size_t i) {
+    const auto [b, e] = offsets[i];
+    return b < 0 || e <= b || static_cast<size_t>(e) > text.size();
+  };
+  for (size_t i = 1; i < T; ++i) {
+    if (is_special(i) || is_special(i - 1)) continue;
+    const size_t b = static_cast<size_t>(offsets[i].first);
+    const size_t prev_b = static_cast<size_t>(offsets[i - 1].first);
+    const size_t prev_e = static_cast<size_t>(offsets[i - 1].second);
+    const bool inside_previous = b >= prev_b && b < prev_e;
+    if (inside_previous || !is_char_boundary(text, b) || !is_char_boundary(text, prev_e)) {
+      starts[i] = 0;
+      continue;
+    }
+    if (kind == UnitKind::kWords && b == prev_e && is_word_char(code_point_at(text, b)) &&
+        is_word_char(code_point_before(text, prev_e))) {
+      starts[i] = 0;
+    }
+  }
+  return starts;
+}
+
+}  // namespace attnviz
