@@ -7,7 +7,8 @@ target_include_directories(imgui SYSTEM PUBLIC ${IMGUI_DIR} ${IMGUI_DIR}/backend
 target_compile_options(imgui PRIVATE -w)
 
 file(GLOB APP_SOURCES CONFIGURE_DEPENDS src/app/*.cpp)
-list(REMOVE_ITEM APP_SOURCES "${CMAKE_SOURCE_DIR}/src/app/view_state.cpp")
+list(REMOVE_ITEM APP_SOURCES "${CMAKE_SOURCE_DIR}/src/app/view_state.cpp" "${CMAKE_SOURCE_DIR}/src/app/predictions.cpp"
+  "${CMAKE_SOURCE_DIR}/src/app/export.cpp")
 
 if(EMSCRIPTEN)
   target_compile_options(imgui PUBLIC -sUSE_GLFW=3)
