@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis.h"
@@ -106,6 +107,10 @@ void app_apply_fragment(App& app, const std::string& fragment);
 std::string app_fragment(const App& app);    // the current state as a fragment (compact when the text is long)
 void app_update_grid(App& app);             // rebuild `grid` if the run or the merge mode changed
 const float* app_grid_matrix(const App& app, HeatSource src, int layer, int head);  // (G, G), null when no run
+// Test hook / console: the state as a JSON object (keys model, text, pair, view, layer, head, token, cmap, scale,
+// threshold, hide_special, merge, knockout, embed, hash) and a partial update in the same keys (runs at once).
+std::string app_state_json(const App& app);
+Status app_set_state_json(App& app, const std::string& json);
 
 // Drawing helpers shared by the views (draw_util.cpp / renderer.cpp).
 // Draws (layer, head) of `src` as a colormapped image of `size` pixels at the cursor (one textured quad through
@@ -114,6 +119,10 @@ bool draw_heatmap(App& app, HeatSource src, int layer, int head, float width, fl
 uint32_t colormap_color(Colormap cm, float t);     // ImU32 (ABGR) for t in [0, 1], for CPU-drawn lines and cells
 float scaled_weight(const ViewState& s, float w);  // threshold then linear/sqrt/log scale, into [0, 1]
 std::string token_label(const App& app, int i);    // display label of token i
+// Text about to be drawn that may hold characters not yet in the font atlas (CJK): the atlas grows before the next
+// frame (fonts.cpp). token_label and the run's tokens/text call it already; call it for other vocabulary strings
+// (e.g. predictions). Sizes in views are CSS pixels (HiDPI is handled by the framebuffer scale).
+void note_glyphs(std::string_view utf8);
 
 // The views (each in its own view_<name>.cpp). Each draws into the current ImGui window/child region.
 void draw_input_panel(App& app);
