@@ -1,0 +1,213 @@
+// Stats view: per-head statistics as a layers x heads grid coloured by one statistic, and a sortable table with a
+// small heatmap of every head ("heads as small multiples"). Click a cell or a row to select that head.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "app.h"
+#include "imgui.h"
+
+namespace attnviz {
+
+namespace {
+
+void help_marker(const char* text) {
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 34.0f);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+}
+
+enum Column { kThumb, kLayer, kHead, kEntropy, kDistance, kCls, kSep, kSelf, kPrev, kNext, kColumns };
+const char* kColumnNames[kColumns] = {"", "layer", "head", "entropy", "distance", "[CLS]", "[SEP]", "self", "prev", "next"};
+const char* kStatNames[] = {"entropy", "mean distance", "on [CLS]", "on [SEP]", "on self", "on previous", "on next"};
+
+float stat_value(const HeadStats& s, int column) {
+  switch (column) {
+    case kEntropy: return s.entropy;
+    case kDistance: return s.mean_distance;
+    case kCls: return s.cls;
+    case kSep: return s.sep;
+    case kSelf: return s.self;
+    case kPrev: return s.prev;
+    case kNext: return s.next;
+    default: return 0;
+  }
+}
+
+int g_grid_stat = kPrev;  // column shown by the grid
+
+}  // namespace
+
+void draw_stats_view(App& app) {
+  ViewState& v = app.view;
+  const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
+  help_marker(
+      "Numbers that describe what each head does, averaged over the query rows:\n"
+      "- entropy: how spread out the attention is (0 = one key only; log T = even over all T tokens)\n"
+      "- distance: how far away (in tokens) the attended keys are on average\n"
+      "- [CLS] / [SEP]: share of attention on those tokens (GPT-2: on the first token / <|endoftext|>) — heads "
+      "often park attention there when they have nothing to do\n"
+      "- self / prev / next: share on the token itself, the one before, the one after (positional heads)\n\n"
+      "The grid colours every head by one statistic; the table sorts by any column (click its header). Click a "
+      "cell, a row or a thumbnail to select that head in every view.");
+  if (!app.run.valid || T == 0 || L == 0 || H == 0 || static_cast<int>(app.run.stats.size()) < L * H) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("No statistics yet: type some text.");
+    return;
+  }
+  const std::vector<HeadStats>& stats = app.run.stats;
+  const float fs = ImGui::GetFontSize();
+
+  // Grid: layers (rows) x heads (columns) coloured by the chosen statistic, min..max over all heads.
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(fs * 9);
+  int choice = g_grid_stat - kEntropy;
+  if (ImGui::Combo("grid colour", &choice, kStatNames, IM_ARRAYSIZE(kStatNames))) g_grid_stat = kEntropy + choice;
+  float lo = 1e30f, hi = -1e30f;
+  for (int i = 0; i < L * H; ++i) {
+    float x = stat_value(stats[i], g_grid_stat);
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  const float cell = std::clamp((ImGui::GetContentRegionAvail().x - fs * 3) / H, fs * 1.2f, fs * 2.2f);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImVec2 o = ImGui::GetCursorScreenPos();
+  const float lab_w = fs * 2.5f;
+  ImGui::InvisibleButton("stat_grid", ImVec2(lab_w + cell * H, fs + cell * L));
+  const bool grid_hovered = ImGui::IsItemHovered();
+  const bool grid_clicked = ImGui::IsItemClicked();
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  char buf[64];
+  for (int h = 0; h < H; ++h) {
+    std::snprintf(buf, sizeof buf, "%d", h);
+    dl->AddText(ImVec2(o.x + lab_w + h * cell + cell * 0.3f, o.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), buf);
+  }
+  for (int l = 0; l < L; ++l) {
+    std::snprintf(buf, sizeof buf, "L%d", l);
+    const float y = o.y + fs + l * cell;
+    dl->AddText(ImVec2(o.x, y + (cell - fs) * 0.5f), ImGui::GetColorU32(ImGuiCol_TextDisabled), buf);
+    for (int h = 0; h < H; ++h) {
+      const float x = o.x + lab_w + h * cell;
+      float val = stat_value(stats[l * H + h], g_grid_stat);
+      float t = hi > lo ? (val - lo) / (hi - lo) : 0.5f;
+      dl->AddRectFilled(ImVec2(x + 1, y + 1), ImVec2(x + cell - 1, y + cell - 1), colormap_color(v.colormap, t));
+      if (l == v.layer && h == v.head)
+        dl->AddRect(ImVec2(x, y), ImVec2(x + cell, y + cell), ImGui::GetColorU32(ImGuiCol_Text), 0, 0, 2);
+      if (grid_hovered && m.x >= x && m.x < x + cell && m.y >= y && m.y < y + cell) {
+        ImGui::SetTooltip("layer %d head %d: %s %.3f", l, h, kStatNames[g_grid_stat - kEntropy], val);
+        if (grid_clicked) {
+          v.layer = l;
+          v.head = h;
+        }
+      }
+    }
+  }
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::TextDisabled("%s: %.3f (dark) .. %.3f (bright)", kStatNames[g_grid_stat - kEntropy], lo, hi);
+  const HeadStats& sel = stats[std::clamp(v.layer, 0, L - 1) * H + std::clamp(v.head, 0, H - 1)];
+  ImGui::Text("selected: layer %d head %d", v.layer, v.head);
+  ImGui::Text("entropy %.2f nats (uniform over %d tokens: %.2f)", sel.entropy, T, std::log(static_cast<float>(T)));
+  ImGui::Text("mean distance %.2f tokens", sel.mean_distance);
+  ImGui::Text("[CLS] %.0f%%  [SEP] %.0f%%  self %.0f%%  prev %.0f%%  next %.0f%%", sel.cls * 100, sel.sep * 100,
+              sel.self * 100, sel.prev * 100, sel.next * 100);
+  ImGui::EndGroup();
+
+  // Table of every head, sortable, with a thumbnail of its attention.
+  const float thumb = std::max(fs * 2.2f, 28.0f);
+  const ImGuiTableFlags flags = ImGuiTableFlags_Sortable | ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                                ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("head_stats", kColumns, flags, ImVec2(0, 0))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  for (int c = 0; c < kColumns; ++c) {
+    ImGuiTableColumnFlags cf = 0;
+    if (c == kThumb) cf |= ImGuiTableColumnFlags_NoSort;
+    if (c == kLayer) cf |= ImGuiTableColumnFlags_DefaultSort;
+    if (c >= kCls) cf |= ImGuiTableColumnFlags_PreferSortDescending;
+    ImGui::TableSetupColumn(kColumnNames[c], cf, c == kThumb ? thumb : 0.0f, static_cast<ImGuiID>(c));
+  }
+  ImGui::TableHeadersRow();
+
+  static std::vector<int> order;
+  static uint64_t order_gen = 0;
+  bool resort = order.size() != static_cast<size_t>(L * H) || order_gen != app.run.generation;
+  ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
+  if (specs && specs->SpecsDirty) resort = true;
+  if (resort) {
+    order.resize(L * H);
+    for (int i = 0; i < L * H; ++i) order[i] = i;
+    if (specs && specs->SpecsCount > 0) {
+      const ImGuiTableColumnSortSpecs s = specs->Specs[0];
+      const int col = static_cast<int>(s.ColumnUserID);
+      const bool asc = s.SortDirection == ImGuiSortDirection_Ascending;
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        float va, vb;
+        if (col == kLayer) {
+          va = static_cast<float>(a / H);
+          vb = static_cast<float>(b / H);
+        } else if (col == kHead) {
+          va = static_cast<float>(a % H);
+          vb = static_cast<float>(b % H);
+        } else {
+          va = stat_value(stats[a], col);
+          vb = stat_value(stats[b], col);
+        }
+        return asc ? va < vb : va > vb;
+      });
+    }
+    if (specs) specs->SpecsDirty = false;
+    order_gen = app.run.generation;
+  }
+
+  ImGuiListClipper clipper;
+  clipper.Begin(L * H, thumb + ImGui::GetStyle().CellPadding.y * 2);
+  while (clipper.Step()) {
+    for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
+      const int idx = order[r];
+      const int l = idx / H, h = idx % H;
+      const HeadStats& s = stats[idx];
+      ImGui::PushID(idx);
+      ImGui::TableNextRow(0, thumb);
+      ImGui::TableSetColumnIndex(kThumb);
+      if (draw_heatmap(app, HeatSource::Attention, l, h, thumb, thumb)) {
+        v.layer = l;
+        v.head = h;
+      }
+      ImGui::TableSetColumnIndex(kLayer);
+      std::snprintf(buf, sizeof buf, "%d", l);
+      const bool selected = l == v.layer && h == v.head;
+      if (ImGui::Selectable(buf, selected, ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap,
+                            ImVec2(0, thumb))) {
+        v.layer = l;
+        v.head = h;
+      }
+      ImGui::TableSetColumnIndex(kHead);
+      ImGui::Text("%d", h);
+      ImGui::TableSetColumnIndex(kEntropy);
+      ImGui::Text("%.2f", s.entropy);
+      ImGui::TableSetColumnIndex(kDistance);
+      ImGui::Text("%.2f", s.mean_distance);
+      const float shares[5] = {s.cls, s.sep, s.self, s.prev, s.next};
+      for (int c = 0; c < 5; ++c) {
+        ImGui::TableSetColumnIndex(kCls + c);
+        // Shares as a number over a faint bar, so the strong ones stand out when scanning the column.
+        ImVec2 p = ImGui::GetCursorScreenPos();
+        float w = ImGui::GetColumnWidth() > 0 ? fs * 3.2f : 0;
+        ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + w * shares[c], p.y + fs),
+                                                  colormap_color(v.colormap, 0.25f + 0.5f * shares[c]) & 0x80FFFFFF);
+        ImGui::Text("%4.0f%%", shares[c] * 100);
+      }
+      ImGui::PopID();
+    }
+  }
+  clipper.End();
+  ImGui::EndTable();
+}
+
+}  // namespace attnviz
