@@ -1,0 +1,402 @@
+// Predictions panel: what the model's head says about the current input — BERT's top 5 at every [MASK] (click a
+// token to mask it), GPT-2's top 10 next tokens (click to append: step through generation), and for token
+// classifiers the BIO entity spans drawn over the tokens. The maths lives in predictions.h; this file is ImGui only.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app.h"
+#include "imgui.h"
+#include "predictions.h"
+
+namespace attnviz {
+
+namespace {
+
+void help_marker(const char* text) {
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 34.0f);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+}
+
+// Earlier texts, for "undo" after masking, filling or appending.
+std::vector<std::pair<std::string, std::string>> g_history;
+
+void edit_text(App& app, std::string text, std::string pair) {
+  g_history.emplace_back(app.view.text, app.view.pair);
+  if (g_history.size() > 50) g_history.erase(g_history.begin());
+  app.view.text = std::move(text);
+  app.view.pair = std::move(pair);
+  app_request_run(app);
+}
+
+void undo_button(App& app) {
+  if (g_history.empty()) return;
+  ImGui::SameLine();
+  if (ImGui::SmallButton("undo")) {
+    app.view.text = g_history.back().first;
+    app.view.pair = g_history.back().second;
+    g_history.pop_back();
+    app_request_run(app);
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("back to the text before the last edit made here");
+}
+
+// Puts the next widget on the same line when it fits in the region, else on a new line.
+void flow(float next_width, bool first) {
+  if (first) return;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  const float x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
+  if (x + next_width < right) ImGui::SameLine();
+}
+
+// A probability bar with the number, `width` wide, at the cursor (on the current line).
+void prob_bar(const App& app, float p, float width) {
+  ImVec2 o = ImGui::GetCursorScreenPos();
+  const float h = ImGui::GetFontSize();
+  ImGui::Dummy(ImVec2(width, h));
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(o, ImVec2(o.x + width * std::clamp(p, 0.0f, 1.0f), o.y + h),
+                    colormap_color(app.view.colormap, 0.35f + 0.65f * p));
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f%%", p * 100);
+  dl->AddText(ImVec2(o.x + width + 4, o.y), ImGui::GetColorU32(ImGuiCol_Text), buf);
+  ImGui::SameLine(0, 0);
+  ImGui::Dummy(ImVec2(ImGui::CalcTextSize("100.0%").x + 6, h));
+}
+
+// Which text a token's offsets point into (BERT pairs: type 1 = the pair).
+bool token_in_pair(const Encoding& enc, int i) {
+  return i < static_cast<int>(enc.type_ids.size()) && enc.type_ids[i] == 1;
+}
+
+bool token_span(const App& app, int i, int* b, int* e) {
+  const Encoding& enc = app.run.enc;
+  if (i < 0 || i >= static_cast<int>(enc.offsets.size())) return false;
+  *b = enc.offsets[i].first;
+  *e = enc.offsets[i].second;
+  const std::string& src = token_in_pair(enc, i) ? app.view.pair : app.view.text;
+  return *e > *b && *e <= static_cast<int>(src.size());
+}
+
+// Replaces token i's bytes in the text it came from with `with`.
+bool replace_token(App& app, int i, const std::string& with) {
+  int b, e;
+  if (!token_span(app, i, &b, &e)) return false;
+  std::string text = app.view.text, pair = app.view.pair;
+  if (!mask_span(token_in_pair(app.run.enc, i) ? &pair : &text, b, e, with)) return false;
+  edit_text(app, std::move(text), std::move(pair));
+  return true;
+}
+
+void draw_masked_lm(App& app) {
+  const Tokenizer& tok = app.model->tokenizer;
+  const Activations& act = app.run.act;
+  const Encoding& enc = app.run.enc;
+  const int T = app_n_tokens(app);
+  const int V = act.logit_cols;
+  int n_masks = 0;
+  for (int i = 0; i < T; ++i) n_masks += enc.ids[i] == tok.mask_id();
+  const int rows = V > 0 ? static_cast<int>(std::min(act.logits.size() / V, act.logit_positions.size())) : 0;
+  if (n_masks == 0) {
+    ImGui::TextWrapped("No [MASK] in the input. Click a token below to mask it, and see what the model guesses there.");
+  } else if (rows == 0) {
+    ImGui::TextColored(ImVec4(0.9f, 0.5f, 0.3f, 1), "The LM head did not run at the [MASK] positions.");
+  }
+  for (int r = 0; r < rows; ++r) {
+    const int pos = act.logit_positions[r];
+    if (pos < 0 || pos >= T || enc.ids[pos] != tok.mask_id()) continue;
+    ImGui::PushID(r);
+    ImGui::Text("[MASK] at token %d", pos);
+    if (pos > 0) {
+      ImGui::SameLine();
+      ImGui::TextDisabled("after %s", token_label(app, pos - 1).c_str());
+    }
+    auto top = top_k_softmax(act.logits.data() + static_cast<size_t>(r) * V, V, 5);
+    for (const Candidate& c : top) {
+      ImGui::PushID(c.id);
+      std::string label = tok.display_token(c.id);
+      note_glyphs(label);
+      if (ImGui::Button(label.c_str(), ImVec2(ImGui::GetFontSize() * 4, 0))) {
+        replace_token(app, pos, label);
+        ImGui::PopID();
+        break;
+      }
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("fill the [MASK] with \"%s\" (logit %.2f)", label.c_str(), c.logit);
+      ImGui::SameLine();
+      prob_bar(app, c.prob, ImGui::GetFontSize() * 8);
+      ImGui::PopID();
+    }
+    ImGui::PopID();
+    ImGui::Spacing();
+  }
+  ImGui::Separator();
+  ImGui::TextDisabled("mask a token:");
+  undo_button(app);
+  bool first = true;
+  for (int i = 0; i < T; ++i) {
+    if (i < static_cast<int>(enc.special.size()) && enc.special[i]) continue;
+    if (enc.ids[i] == tok.mask_id()) continue;
+    int b, e;
+    if (!token_span(app, i, &b, &e)) continue;
+    std::string label = token_label(app, i);
+    ImGui::PushID(i);
+    flow(ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2, first);
+    first = false;
+    if (ImGui::SmallButton(label.c_str())) {
+      replace_token(app, i, "[MASK]");
+      ImGui::PopID();
+      break;
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("replace \"%s\" with [MASK]", label.c_str());
+    ImGui::PopID();
+  }
+}
+
+// GPT-2: the next-token distribution after the last token; a click appends that token's text.
+void draw_causal_lm(App& app) {
+  const Tokenizer& tok = app.model->tokenizer;
+  const Activations& act = app.run.act;
+  const int V = act.logit_cols;
+  const int rows = V > 0 ? static_cast<int>(act.logits.size() / V) : 0;
+  const int T = app_n_tokens(app);
+  if (rows == 0 || act.logit_positions.empty()) {
+    ImGui::TextColored(ImVec4(0.9f, 0.5f, 0.3f, 1), "The LM head did not run at the last token.");
+    return;
+  }
+  const int r = rows - 1;  // the last requested position is the last token
+  ImGui::Text("next token after %s", T > 0 ? token_label(app, T - 1).c_str() : "");
+  ImGui::SameLine();
+  undo_button(app);
+  auto text_of = [&](int id) {
+    return tok.kind() == TokenizerKind::ByteLevelBPE ? byte_level_decode(tok.id_to_token(id)) : tok.display_token(id);
+  };
+  auto top = top_k_softmax(act.logits.data() + static_cast<size_t>(r) * V, V, 10);
+  ImGui::SameLine();
+  if (ImGui::SmallButton("greedy x10")) {
+    // Ten steps of greedy decoding, running the model after each so the next step sees the grown input.
+    for (int step = 0; step < 10 && app.run.valid; ++step) {
+      const Activations& a = app.run.act;
+      const int cols = a.logit_cols;
+      if (cols <= 0 || a.logits.size() < static_cast<size_t>(cols)) break;
+      auto best = top_k_softmax(a.logits.data() + a.logits.size() - cols, cols, 1);
+      if (best.empty() || best[0].id == tok.eos_id()) break;
+      std::string add = text_of(best[0].id);
+      if (!utf8_complete(add)) break;  // half a character: stop here rather than write broken text
+      edit_text(app, app.view.text + add, app.view.pair);
+      if (!app_run_now(app)) break;
+    }
+    return;
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("append the most likely token ten times (stops at <|endoftext|>)");
+  for (const Candidate& c : top) {
+    ImGui::PushID(c.id);
+    std::string shown = tok.display_token(c.id);
+    note_glyphs(shown);
+    std::string add = text_of(c.id);
+    const bool ok = utf8_complete(add) && !add.empty();
+    std::string label = "\"" + shown + "\"";
+    if (!ok) ImGui::BeginDisabled();
+    bool clicked = ImGui::Button(label.c_str(), ImVec2(ImGui::GetFontSize() * 6, 0));
+    if (!ok) ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+      if (ok) {
+        ImGui::SetTooltip("append it to the text (id %d, logit %.2f)", c.id, c.logit);
+      } else {
+        ImGui::SetTooltip("id %d is a piece of a multi-byte character: appended alone it would not be valid text", c.id);
+      }
+    }
+    ImGui::SameLine();
+    prob_bar(app, c.prob, ImGui::GetFontSize() * 8);
+    ImGui::PopID();
+    if (clicked && ok) {
+      edit_text(app, app.view.text + add, app.view.pair);
+      break;
+    }
+  }
+}
+
+ImU32 entity_color(const std::string& type, float alpha) {
+  ImVec4 c;
+  if (type == "PER") {
+    c = ImVec4(0.93f, 0.46f, 0.20f, alpha);
+  } else if (type == "LOC") {
+    c = ImVec4(0.26f, 0.68f, 0.35f, alpha);
+  } else if (type == "ORG") {
+    c = ImVec4(0.27f, 0.50f, 0.85f, alpha);
+  } else {
+    unsigned hsh = 2166136261u;
+    for (char ch : type) hsh = (hsh ^ static_cast<unsigned char>(ch)) * 16777619u;
+    float r, g, b;
+    ImGui::ColorConvertHSVtoRGB((hsh % 360) / 360.0f, 0.55f, 0.8f, r, g, b);
+    c = ImVec4(r, g, b, alpha);
+  }
+  return ImGui::ColorConvertFloat4ToU32(c);
+}
+
+// Token classification: tokens in reading order, entity spans coloured, the tag under each token.
+void draw_token_classification(App& app) {
+  const ModelConfig& cfg = app.model->model.config();
+  const Activations& act = app.run.act;
+  const Encoding& enc = app.run.enc;
+  const int T = app_n_tokens(app);
+  const int C = act.logit_cols;
+  if (C <= 0 || act.logits.size() < static_cast<size_t>(T) * C) {
+    ImGui::TextDisabled("No classifier output for this run.");
+    return;
+  }
+  std::vector<int> ids;
+  std::vector<float> probs;
+  argmax_rows(act.logits.data(), T, C, &ids, &probs);
+  std::vector<EntitySpan> spans = bio_spans(ids, probs, cfg.labels, enc.special);
+  std::vector<int> span_of(T, -1);
+  for (size_t s = 0; s < spans.size(); ++s)
+    for (int i = spans[s].begin; i < spans[s].end && i < T; ++i) span_of[i] = static_cast<int>(s);
+
+  // Legend: the entity types the labels know, PER/LOC/ORG first.
+  std::vector<std::string> types;
+  for (const std::string& l : cfg.labels) {
+    BioLabel b = parse_bio_label(l);
+    if (b.prefix != 'O' && std::find(types.begin(), types.end(), b.type) == types.end()) types.push_back(b.type);
+  }
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float fs = ImGui::GetFontSize();
+  for (size_t t = 0; t < types.size(); ++t) {
+    if (t) ImGui::SameLine();
+    ImVec2 o = ImGui::GetCursorScreenPos();
+    dl->AddRectFilled(ImVec2(o.x, o.y + 2), ImVec2(o.x + fs, o.y + fs - 1), entity_color(types[t], 0.9f), 2);
+    ImGui::Dummy(ImVec2(fs + 2, fs));
+    ImGui::SameLine(0, 2);
+    ImGui::TextUnformatted(types[t].c_str());
+  }
+  ImGui::SameLine();
+  ImGui::TextDisabled("(click a character: it becomes the query)");
+
+  // Tokens as boxes: the token on top, its tag below; spans share a background.
+  const float tag_fs = fs * 0.7f;
+  const float box_h = fs + tag_fs + 6;
+  bool first = true;
+  for (int i = 0; i < T; ++i) {
+    if (i < static_cast<int>(enc.special.size()) && enc.special[i]) continue;  // tags on [CLS]/[SEP] mean nothing
+    std::string label = token_label(app, i);
+    const std::string& tag = ids[i] < static_cast<int>(cfg.labels.size()) ? cfg.labels[ids[i]] : std::string("?");
+    const float w = std::max(ImGui::CalcTextSize(label.c_str()).x,
+                             ImGui::GetFont()->CalcTextSizeA(tag_fs, 1e9f, 0, tag.c_str()).x) + 8;
+    ImGui::PushID(i);
+    if (!first) {
+      const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+      const bool joined = span_of[i] >= 0 && span_of[i] == (i > 0 ? span_of[i - 1] : -2);
+      const float x = ImGui::GetItemRectMax().x + (joined ? 0 : 4);
+      if (x + w < right) ImGui::SameLine(0, joined ? 0 : 4);
+    }
+    first = false;
+    ImVec2 o = ImGui::GetCursorScreenPos();
+    if (ImGui::InvisibleButton("tok", ImVec2(w, box_h))) app.view.token = (app.view.token == i) ? -1 : i;
+    const bool hovered = ImGui::IsItemHovered();
+    if (span_of[i] >= 0)
+      dl->AddRectFilled(o, ImVec2(o.x + w, o.y + box_h), entity_color(spans[span_of[i]].type, 0.55f), 3);
+    if (i == app.view.token) dl->AddRect(o, ImVec2(o.x + w, o.y + box_h), ImGui::GetColorU32(ImGuiCol_Text), 3, 0, 2);
+    else if (hovered || i == app.hover_query) dl->AddRect(o, ImVec2(o.x + w, o.y + box_h), ImGui::GetColorU32(ImGuiCol_TextDisabled), 3);
+    dl->AddText(ImVec2(o.x + 4, o.y + 2), ImGui::GetColorU32(ImGuiCol_Text), label.c_str());
+    dl->AddText(ImGui::GetFont(), tag_fs, ImVec2(o.x + 4, o.y + fs + 3),
+                ImGui::GetColorU32(tag == "O" ? ImGuiCol_TextDisabled : ImGuiCol_Text), tag.c_str());
+    if (hovered) {
+      app.hover_query = i;
+      ImGui::SetTooltip("%s: %s (%.0f%%)\nclick: make it the query token", label.c_str(), tag.c_str(), probs[i] * 100);
+    }
+    ImGui::PopID();
+  }
+
+  // The entities as a list: text, type, confidence.
+  ImGui::Spacing();
+  if (spans.empty()) ImGui::TextDisabled("no entities found");
+  for (size_t s = 0; s < spans.size(); ++s) {
+    const EntitySpan& sp = spans[s];
+    std::string text;
+    int b0, e0, b1, e1;
+    if (token_span(app, sp.begin, &b0, &e0) && token_span(app, sp.end - 1, &b1, &e1) &&
+        token_in_pair(enc, sp.begin) == token_in_pair(enc, sp.end - 1) && e1 >= b0) {
+      text = (token_in_pair(enc, sp.begin) ? app.view.pair : app.view.text).substr(b0, e1 - b0);
+    } else {
+      for (int i = sp.begin; i < sp.end; ++i) text += token_label(app, i);
+    }
+    ImGui::PushID(static_cast<int>(s));
+    ImVec2 o = ImGui::GetCursorScreenPos();
+    dl->AddRectFilled(ImVec2(o.x, o.y + 2), ImVec2(o.x + fs * 0.6f, o.y + fs - 1), entity_color(sp.type, 0.9f), 2);
+    ImGui::Dummy(ImVec2(fs * 0.6f, fs));
+    ImGui::SameLine();
+    std::string line = text + "  " + sp.type;
+    if (ImGui::Selectable(line.c_str(), app.view.token >= sp.begin && app.view.token < sp.end, 0,
+                          ImVec2(fs * 10, 0)))
+      app.view.token = sp.begin;
+    ImGui::SameLine();
+    ImGui::TextDisabled("%.0f%%", sp.score * 100);
+    ImGui::PopID();
+  }
+}
+
+void draw_sequence_classification(App& app) {
+  const ModelConfig& cfg = app.model->model.config();
+  const Activations& act = app.run.act;
+  const int C = act.logit_cols;
+  if (C <= 0 || act.logits.size() < static_cast<size_t>(C)) {
+    ImGui::TextDisabled("No classifier output for this run.");
+    return;
+  }
+  ImGui::TextUnformatted("label of the whole input (from [CLS]):");
+  for (const Candidate& c : top_k_softmax(act.logits.data(), C, C)) {
+    std::string name = c.id < static_cast<int>(cfg.labels.size()) ? cfg.labels[c.id] : std::to_string(c.id);
+    ImGui::Text("%-12s", name.c_str());
+    ImGui::SameLine();
+    prob_bar(app, c.prob, ImGui::GetFontSize() * 8);
+  }
+}
+
+}  // namespace
+
+void draw_predictions_panel(App& app) {
+  help_marker(
+      "What the model predicts for this input.\n- BERT (masked LM): the 5 most likely tokens at each [MASK], with "
+      "their probabilities. Click a token of the input to mask it; click a guess to fill it in.\n- GPT-2: the 10 "
+      "most likely next tokens. Click one to append it and run again: this is how text generation works, one token "
+      "at a time, and you can watch the attention grow.\n- NER models: each character's tag (B- begins an entity, "
+      "I- continues it, O is outside), entities coloured by type.\nSwitch heads off in the knockout panel and watch "
+      "these predictions change.");
+  if (!app.model || !app.run.valid || app_n_tokens(app) == 0) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("No run yet.");
+    return;
+  }
+  ImGui::SameLine();
+  const ModelConfig& cfg = app.model->model.config();
+  switch (cfg.head) {
+    case HeadKind::MaskedLM:
+      ImGui::TextDisabled("masked language model");
+      draw_masked_lm(app);
+      break;
+    case HeadKind::CausalLM:
+      ImGui::TextDisabled("next-token prediction");
+      draw_causal_lm(app);
+      break;
+    case HeadKind::TokenClassification:
+      ImGui::TextDisabled("token classification (%d labels)", static_cast<int>(cfg.labels.size()));
+      draw_token_classification(app);
+      break;
+    case HeadKind::SequenceClassification:
+      ImGui::TextDisabled("sequence classification");
+      draw_sequence_classification(app);
+      break;
+    case HeadKind::None:
+      ImGui::TextDisabled("this checkpoint has no prediction head: attention only");
+      break;
+  }
+}
+
+}  // namespace attnviz
