@@ -87,13 +87,23 @@ std::vector<std::string> prediction_lines(const App& app) {
   return out;
 }
 
+// The knocked-out heads as sorted flat indices layer * H + head.
+std::vector<int> knocked_indices(const App& app) {
+  const int H = app_n_heads(app);
+  std::vector<int> out;
+  for (const HeadRef& r : app.view.knocked_out) out.push_back(r.layer * H + r.head);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 Snapshot take_snapshot(const App& app) {
   Snapshot s;
   s.generation = app.run.generation;
   s.model = app.view.model;
   s.text = app.view.text;
   s.pair = app.view.pair;
-  s.knocked = app.view.knocked_out;
+  s.knocked = knocked_indices(app);
   s.lines = prediction_lines(app);
   s.L = app_n_layers(app);
   s.H = app_n_heads(app);
@@ -115,8 +125,15 @@ std::string knocked_text(const std::vector<int>& k, int H) {
 void set_knocked(App& app, std::vector<int> k) {
   std::sort(k.begin(), k.end());
   k.erase(std::unique(k.begin(), k.end()), k.end());
-  if (k == app.view.knocked_out) return;
-  app.view.knocked_out = std::move(k);
+  if (k == knocked_indices(app)) return;
+  const int H = std::max(1, app_n_heads(app));
+  app.view.knocked_out.clear();
+  for (int x : k) {
+    HeadRef r;
+    r.layer = x / H;
+    r.head = x % H;
+    app.view.knocked_out.push_back(r);
+  }
   app_request_run(app);
 }
 
@@ -146,7 +163,7 @@ void draw_knockout_panel(App& app) {
     g_now = std::move(next);
   }
 
-  std::vector<int> k = app.view.knocked_out;
+  std::vector<int> k = knocked_indices(app);
   auto is_knocked = [&](int l, int h) { return std::binary_search(k.begin(), k.end(), l * H + h); };
   ImGui::SameLine();
   if (ImGui::SmallButton("clear")) set_knocked(app, {});
