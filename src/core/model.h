@@ -36,6 +36,8 @@ struct ModelConfig {
   float ln_eps = 1e-12f;
   std::vector<std::string> labels;  // id2label in id order (classification heads), else empty
   std::string architecture;         // config.json architectures[0], e.g. "BertForMaskedLM"
+  bool scale_attn_weights = true;               // GPT-2: scores / sqrt(d_head) (always on for BERT)
+  bool scale_attn_by_inverse_layer_idx = false;  // GPT-2: scores also / (layer + 1)
 };
 
 // Per-call options of Model::forward.
@@ -84,6 +86,7 @@ class Model {
                  Activations* out);
 
   double flops(int T) const;  // multiply-adds x2 of one forward pass without the LM head (for bench gflops)
+  double flops_lm(int rows) const;  // multiply-adds x2 of the LM head at `rows` positions (0 without an LM head)
 
  private:
   struct Impl;

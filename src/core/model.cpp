@@ -1,0 +1,638 @@
+// Model: loads BERT / GPT-2 weights from safetensors bytes (checked against config.json) and runs the forward pass
+// in float32, keeping what the viewer draws. Row-major; weights of linear layers stored (in, out) so every
+// projection is one gemm() call. Eigen/std only (the products go through gemm.h).
+#include "model.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "gemm.h"
+#include "model_config.h"
+#include "safetensors.h"
+
+namespace attnviz {
+
+namespace {
+
+using json = nlohmann::json;
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Vec = std::vector<float>;
+
+struct LayerWeights {
+  Vec w_qkv;   // (D, 3D) columns q | k | v, heads contiguous within each
+  Vec b_qkv;   // (3D)
+  Vec w_o;     // (D, D)
+  Vec b_o;     // (D)
+  Vec ln1_g, ln1_b;  // (D) BERT: attention.output.LayerNorm (after); GPT-2: ln_1 (before attention)
+  Vec w_ff1;   // (D, F)
+  Vec b_ff1;   // (F)
+  Vec w_ff2;   // (F, D)
+  Vec b_ff2;   // (D)
+  Vec ln2_g, ln2_b;  // (D) BERT: output.LayerNorm (after); GPT-2: ln_2 (before the MLP)
+};
+
+struct Weights {
+  Vec wte;         // (V, D) word / token embeddings
+  Vec wpe;         // (P, D) position embeddings
+  Vec wtt;         // (types, D) BERT token type embeddings
+  Vec emb_ln_g, emb_ln_b;  // (D) BERT embeddings.LayerNorm
+  Vec ln_f_g, ln_f_b;      // (D) GPT-2 final LayerNorm
+  std::vector<LayerWeights> layers;  // (L)
+  // Masked-LM head (BERT): transform dense + act + LayerNorm, then decoder (tied to wte unless stored) + bias.
+  Vec mlm_w;       // (D, D)
+  Vec mlm_b;       // (D)
+  Vec mlm_ln_g, mlm_ln_b;  // (D)
+  Vec decoder;     // (V, D) an untied decoder / lm_head; empty = tied to wte
+  Vec decoder_b;   // (V) BERT decoder bias; empty for GPT-2
+  // Classification heads.
+  Vec pool_w;      // (D, D) BERT pooler (sequence classification)
+  Vec pool_b;      // (D)
+  Vec cls_w;       // (D, labels)
+  Vec cls_b;       // (labels)
+};
+
+struct Source {
+  TensorView view;
+  std::string file;  // shard name, for messages
+};
+
+std::string shape_str(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); i++) out += (i ? "," : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// Looks tensors up by their names with and without the base-model prefix ("bert." / "transformer.") and with the
+// old LayerNorm names (gamma / beta), checks their shape against the config and converts them to float32.
+struct Loader {
+  const std::map<std::string, Source>& tensors;
+  std::string what;    // the model folder
+  std::string prefix;  // "bert." or "transformer."
+  Status status;
+
+  const Source* find(const std::string& name, bool base) {
+    std::vector<std::string> names;
+    if (base) names = {prefix + name, name};
+    else names = {name};
+    for (size_t i = 0, n = names.size(); i < n; i++) {
+      const std::string s = names[i];  // a copy: push_back below may move names
+      for (const char* suffix : {"LayerNorm.weight", "LayerNorm.bias"}) {
+        const std::string suf(suffix);
+        if (s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0)
+          names.push_back(s.substr(0, s.size() - suf.size()) + (suf.back() == 't' ? "LayerNorm.gamma" : "LayerNorm.beta"));
+      }
+    }
+    for (const std::string& s : names) {
+      auto it = tensors.find(s);
+      if (it != tensors.end()) return &it->second;
+    }
+    return nullptr;
+  }
+
+  bool has(const std::string& name, bool base) { return find(name, base) != nullptr; }
+
+  // Loads `name` of shape `shape` into dst; transpose (2-D only) stores it as (shape[1], shape[0]).
+  void load(const std::string& name, bool base, const std::vector<int64_t>& shape, Vec* dst, bool transpose = false) {
+    if (!status) return;
+    const Source* src = find(name, base);
+    const std::string shown = (base ? prefix : "") + name;
+    if (!src) {
+      status = Status::error(what + ": model.safetensors has no tensor '" + shown + "' (not a " +
+                             (prefix == "bert." ? std::string("BERT") : std::string("GPT-2")) +
+                             " checkpoint of this architecture, or a file is missing)");
+      return;
+    }
+    if (src->view.shape != shape) {
+      status = Status::error(what + "/" + src->file + ": tensor '" + src->view.name + "' has shape " +
+                             shape_str(src->view.shape) + ", config.json says " + shape_str(shape));
+      return;
+    }
+    dst->resize(static_cast<size_t>(src->view.numel));
+    Status s = tensor_to_float(src->view, what + "/" + src->file, dst->data());
+    if (!s) {
+      status = s;
+      return;
+    }
+    if (transpose && shape.size() == 2) {
+      const int64_t r = shape[0], c = shape[1];
+      Vec t(dst->size());
+      for (int64_t i = 0; i < r; i++)
+        for (int64_t j = 0; j < c; j++) t[static_cast<size_t>(j * r + i)] = (*dst)[static_cast<size_t>(i * c + j)];
+      dst->swap(t);
+    }
+  }
+};
+
+// Builds name -> tensor over model.safetensors, or over the shards a model.safetensors.index.json names.
+Status collect_tensors(const FileMap& files, const std::string& what, std::vector<SafeTensors>* shards,
+                       std::map<std::string, Source>* out) {
+  std::vector<std::string> shard_names;
+  auto idx = files.find("model.safetensors.index.json");
+  if (idx != files.end()) {
+    json j = json::parse(idx->second.begin(), idx->second.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
+      return Status::error(what + "/model.safetensors.index.json: not JSON with a 'weight_map' object");
+    for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
+      if (!it.value().is_string())
+        return Status::error(what + "/model.safetensors.index.json: weight_map['" + it.key() + "'] is not a file name");
+      const std::string& f = it.value().get_ref<const std::string&>();
+      if (std::find(shard_names.begin(), shard_names.end(), f) == shard_names.end()) shard_names.push_back(f);
+    }
+    if (shard_names.empty()) return Status::error(what + "/model.safetensors.index.json: weight_map is empty");
+  } else if (files.count("model.safetensors")) {
+    shard_names.push_back("model.safetensors");
+  } else if (files.count("pytorch_model.bin")) {
+    return Status::error(what + ": only pytorch_model.bin found; attnviz reads model.safetensors (convert the "
+                                "checkpoint with transformers' save_pretrained(safe_serialization=True))");
+  } else {
+    return Status::error(what + ": no model.safetensors (or model.safetensors.index.json) in the model files");
+  }
+  shards->clear();
+  shards->reserve(shard_names.size());
+  for (const std::string& name : shard_names) {
+    auto f = files.find(name);
+    if (f == files.end())
+      return Status::error(what + ": shard '" + name + "' named in model.safetensors.index.json is missing");
+    shards->emplace_back();
+    Status s = SafeTensors::parse(f->second, what + "/" + name, &shards->back());
+    if (!s) return s;
+    for (const TensorView& t : shards->back().tensors()) (*out)[t.name] = Source{t, name};
+  }
+  return Status::success();
+}
+
+// ---- elementwise pieces of the forward pass ------------------------------------------------------------------
+
+// y (T,D) = LayerNorm(x) * g + b, row by row (Ba et al. 2016); x and y may alias. Plain loops with a fixed
+// summation order, so results do not depend on where the buffers happen to be aligned.
+void layer_norm(const float* x, float* y, int T, int D, const float* g, const float* b, float eps) {
+  for (int t = 0; t < T; t++) {
+    const float* xr = x + static_cast<size_t>(t) * D;
+    float* yr = y + static_cast<size_t>(t) * D;
+    float sum = 0.f;
+    for (int i = 0; i < D; i++) sum += xr[i];
+    const float mean = sum / static_cast<float>(D);
+    float sq = 0.f;
+    for (int i = 0; i < D; i++) sq += (xr[i] - mean) * (xr[i] - mean);
+    const float inv = 1.0f / std::sqrt(sq / static_cast<float>(D) + eps);
+    for (int i = 0; i < D; i++) yr[i] = (xr[i] - mean) * inv * g[i] + b[i];
+  }
+}
+
+void add_bias(float* x, int T, int N, const float* b) {
+  Eigen::Map<RowMat> m(x, T, N);
+  m.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(b, N);
+}
+
+// x (T,N) = act(x + b)
+void bias_act(float* x, int T, int N, const float* b, Activation act) {
+  const size_t n = static_cast<size_t>(N);
+  for (int t = 0; t < T; t++) {
+    float* r = x + static_cast<size_t>(t) * N;
+    switch (act) {
+      case Activation::GeluErf:  // Hendrycks & Gimpel 2016, exact form
+        for (size_t i = 0; i < n; i++) {
+          const float v = r[i] + b[i];
+          r[i] = 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
+        }
+        break;
+      case Activation::GeluTanh:  // the tanh approximation (GPT-2's gelu_new)
+        for (size_t i = 0; i < n; i++) {
+          const float v = r[i] + b[i];
+          r[i] = 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+        }
+        break;
+      case Activation::Relu:
+        for (size_t i = 0; i < n; i++) r[i] = std::max(0.0f, r[i] + b[i]);
+        break;
+    }
+  }
+}
+
+// Row softmax of s (n,) * scale over its first `valid` entries; the rest set to exactly 0 (causal mask).
+void softmax_row(float* s, int n, int valid, float scale) {
+  float m = -INFINITY;
+  for (int j = 0; j < valid; j++) m = std::max(m, s[j]);
+  float sum = 0.f;
+  for (int j = 0; j < valid; j++) {
+    const float e = std::exp((s[j] - m) * scale);
+    s[j] = e;
+    sum += e;
+  }
+  const float inv = 1.0f / sum;
+  for (int j = 0; j < valid; j++) s[j] *= inv;
+  for (int j = valid; j < n; j++) s[j] = 0.f;
+}
+
+}  // namespace
+
+struct Model::Impl {
+  ModelConfig cfg;
+  Weights w;
+  // Scratch, sized for T_cap tokens by reserve(); (T, ...) row-major.
+  int T_cap = 0;
+  Vec qkv;     // (T, 3D)
+  Vec ctx;     // (T, D) concatenated head outputs
+  Vec x1;      // (T, D) BERT attention block output / GPT-2 normalised input
+  Vec resid;   // (T, D) GPT-2 residual stream
+  Vec ff;      // (T, F)
+  Vec lm_in;   // (T, D) rows gathered for the LM head
+  Vec lm_t;    // (T, D) MLM transform output
+
+  void reserve(int T) {
+    if (T <= T_cap) return;
+    const size_t D = cfg.d_model, F = cfg.d_ff, t = T;
+    qkv.resize(t * 3 * D);
+    ctx.resize(t * D);
+    x1.resize(t * D);
+    resid.resize(t * D);
+    ff.resize(t * F);
+    lm_in.resize(t * D);
+    lm_t.resize(t * D);
+    T_cap = T;
+  }
+
+  Status load(const FileMap& files, const std::string& what);
+  void attention(int l, const float* x, int T, const std::vector<uint8_t>& head_mask, Activations* a);
+  void lm_head(const std::vector<int>& pos, int T, Activations* a);
+};
+
+Status Model::Impl::load(const FileMap& files, const std::string& what) {
+  auto cf = files.find("config.json");
+  if (cf == files.end()) return Status::error(what + ": no config.json in the model files");
+  bool head_known = false;
+  Status s = parse_model_config(cf->second, what + "/config.json", &cfg, &head_known);
+  if (!s) return s;
+
+  std::vector<SafeTensors> shards;
+  std::map<std::string, Source> tensors;
+  s = collect_tensors(files, what, &shards, &tensors);
+  if (!s) return s;
+
+  const bool bert = cfg.family == Family::Bert;
+  Loader ld{tensors, what, bert ? "bert." : "transformer.", {}};
+  const int64_t D = cfg.d_model, F = cfg.d_ff, V = cfg.vocab_size, P = cfg.max_positions;
+
+  if (!head_known) {  // no architectures in config.json: pick the head from the tensors present
+    if (bert) {
+      if (ld.has("cls.predictions.transform.dense.weight", false)) cfg.head = HeadKind::MaskedLM;
+      else if (ld.has("classifier.weight", false))
+        cfg.head = ld.has("pooler.dense.weight", true) ? HeadKind::SequenceClassification : HeadKind::TokenClassification;
+      else cfg.head = HeadKind::None;
+      cfg.architecture = cfg.head == HeadKind::MaskedLM ? "BertForMaskedLM" : "BertModel";
+    } else {
+      cfg.head = HeadKind::CausalLM;  // tied to wte when lm_head.weight is absent, as in the original gpt2 files
+      cfg.architecture = "GPT2LMHeadModel";
+    }
+  }
+
+  // Vocabulary and positions first: they bound what an input may ask for.
+  if (bert) {
+    ld.load("embeddings.word_embeddings.weight", true, {V, D}, &w.wte);
+    ld.load("embeddings.position_embeddings.weight", true, {P, D}, &w.wpe);
+    ld.load("embeddings.token_type_embeddings.weight", true, {cfg.type_vocab_size, D}, &w.wtt);
+    ld.load("embeddings.LayerNorm.weight", true, {D}, &w.emb_ln_g);
+    ld.load("embeddings.LayerNorm.bias", true, {D}, &w.emb_ln_b);
+  } else {
+    ld.load("wte.weight", true, {V, D}, &w.wte);
+    ld.load("wpe.weight", true, {P, D}, &w.wpe);
+    ld.load("ln_f.weight", true, {D}, &w.ln_f_g);
+    ld.load("ln_f.bias", true, {D}, &w.ln_f_b);
+  }
+  if (!ld.status) return ld.status;
+
+  w.layers.resize(cfg.n_layers);
+  for (int l = 0; l < cfg.n_layers && ld.status; l++) {
+    LayerWeights& L = w.layers[l];
+    if (bert) {
+      const std::string p = "encoder.layer." + std::to_string(l) + ".";
+      Vec wq, wk, wv, bq, bk, bv;
+      ld.load(p + "attention.self.query.weight", true, {D, D}, &wq, true);
+      ld.load(p + "attention.self.key.weight", true, {D, D}, &wk, true);
+      ld.load(p + "attention.self.value.weight", true, {D, D}, &wv, true);
+      ld.load(p + "attention.self.query.bias", true, {D}, &bq);
+      ld.load(p + "attention.self.key.bias", true, {D}, &bk);
+      ld.load(p + "attention.self.value.bias", true, {D}, &bv);
+      if (!ld.status) break;
+      L.w_qkv.resize(static_cast<size_t>(D * 3 * D));
+      L.b_qkv.resize(static_cast<size_t>(3 * D));
+      for (int64_t i = 0; i < D; i++) {
+        float* row = L.w_qkv.data() + i * 3 * D;
+        std::memcpy(row, wq.data() + i * D, sizeof(float) * D);
+        std::memcpy(row + D, wk.data() + i * D, sizeof(float) * D);
+        std::memcpy(row + 2 * D, wv.data() + i * D, sizeof(float) * D);
+      }
+      std::memcpy(L.b_qkv.data(), bq.data(), sizeof(float) * D);
+      std::memcpy(L.b_qkv.data() + D, bk.data(), sizeof(float) * D);
+      std::memcpy(L.b_qkv.data() + 2 * D, bv.data(), sizeof(float) * D);
+      ld.load(p + "attention.output.dense.weight", true, {D, D}, &L.w_o, true);
+      ld.load(p + "attention.output.dense.bias", true, {D}, &L.b_o);
+      ld.load(p + "attention.output.LayerNorm.weight", true, {D}, &L.ln1_g);
+      ld.load(p + "attention.output.LayerNorm.bias", true, {D}, &L.ln1_b);
+      ld.load(p + "intermediate.dense.weight", true, {F, D}, &L.w_ff1, true);
+      ld.load(p + "intermediate.dense.bias", true, {F}, &L.b_ff1);
+      ld.load(p + "output.dense.weight", true, {D, F}, &L.w_ff2, true);
+      ld.load(p + "output.dense.bias", true, {D}, &L.b_ff2);
+      ld.load(p + "output.LayerNorm.weight", true, {D}, &L.ln2_g);
+      ld.load(p + "output.LayerNorm.bias", true, {D}, &L.ln2_b);
+    } else {  // GPT-2 Conv1D weights are already (in, out)
+      const std::string p = "h." + std::to_string(l) + ".";
+      ld.load(p + "ln_1.weight", true, {D}, &L.ln1_g);
+      ld.load(p + "ln_1.bias", true, {D}, &L.ln1_b);
+      ld.load(p + "attn.c_attn.weight", true, {D, 3 * D}, &L.w_qkv);
+      ld.load(p + "attn.c_attn.bias", true, {3 * D}, &L.b_qkv);
+      ld.load(p + "attn.c_proj.weight", true, {D, D}, &L.w_o);
+      ld.load(p + "attn.c_proj.bias", true, {D}, &L.b_o);
+      ld.load(p + "ln_2.weight", true, {D}, &L.ln2_g);
+      ld.load(p + "ln_2.bias", true, {D}, &L.ln2_b);
+      ld.load(p + "mlp.c_fc.weight", true, {D, F}, &L.w_ff1);
+      ld.load(p + "mlp.c_fc.bias", true, {F}, &L.b_ff1);
+      ld.load(p + "mlp.c_proj.weight", true, {F, D}, &L.w_ff2);
+      ld.load(p + "mlp.c_proj.bias", true, {D}, &L.b_ff2);
+    }
+  }
+  if (!ld.status) return ld.status;
+
+  switch (cfg.head) {
+    case HeadKind::None:
+      break;
+    case HeadKind::MaskedLM:
+      ld.load("cls.predictions.transform.dense.weight", false, {D, D}, &w.mlm_w, true);
+      ld.load("cls.predictions.transform.dense.bias", false, {D}, &w.mlm_b);
+      ld.load("cls.predictions.transform.LayerNorm.weight", false, {D}, &w.mlm_ln_g);
+      ld.load("cls.predictions.transform.LayerNorm.bias", false, {D}, &w.mlm_ln_b);
+      if (ld.has("cls.predictions.decoder.weight", false))
+        ld.load("cls.predictions.decoder.weight", false, {V, D}, &w.decoder);
+      if (ld.has("cls.predictions.bias", false)) ld.load("cls.predictions.bias", false, {V}, &w.decoder_b);
+      else ld.load("cls.predictions.decoder.bias", false, {V}, &w.decoder_b);
+      break;
+    case HeadKind::CausalLM:
+      if (ld.has("lm_head.weight", false)) ld.load("lm_head.weight", false, {V, D}, &w.decoder);
+      break;
+    case HeadKind::TokenClassification:
+    case HeadKind::SequenceClassification: {
+      const Source* cw = ld.find("classifier.weight", false);
+      if (!cw) return Status::error(what + ": model.safetensors has no tensor 'classifier.weight' (config.json says " +
+                                    cfg.architecture + ")");
+      if (cw->view.shape.size() != 2 || cw->view.shape[1] != D)
+        return Status::error(what + "/" + cw->file + ": tensor 'classifier.weight' has shape " + shape_str(cw->view.shape) +
+                             ", config.json says [labels," + std::to_string(D) + "]");
+      const int64_t n_labels = cw->view.shape[0];
+      if (n_labels <= 0) return Status::error(what + "/" + cw->file + ": classifier.weight has no labels");
+      if (!cfg.labels.empty() && static_cast<int64_t>(cfg.labels.size()) != n_labels)
+        return Status::error(what + ": config.json id2label has " + std::to_string(cfg.labels.size()) +
+                             " labels but classifier.weight has " + std::to_string(n_labels));
+      if (cfg.labels.empty())
+        for (int64_t i = 0; i < n_labels; i++) cfg.labels.push_back("LABEL_" + std::to_string(i));
+      ld.load("classifier.weight", false, {n_labels, D}, &w.cls_w, true);
+      ld.load("classifier.bias", false, {n_labels}, &w.cls_b);
+      if (cfg.head == HeadKind::SequenceClassification) {
+        ld.load("pooler.dense.weight", true, {D, D}, &w.pool_w, true);
+        ld.load("pooler.dense.bias", true, {D}, &w.pool_b);
+      }
+      break;
+    }
+  }
+  return ld.status;
+}
+
+// Multi-head self-attention of layer l on x (T,D) (Vaswani et al. 2017): fills q, k, v, attentions[l] and ctx.
+void Model::Impl::attention(int l, const float* x, int T, const std::vector<uint8_t>& head_mask, Activations* a) {
+  const int D = cfg.d_model, H = cfg.n_heads, dh = cfg.d_head;
+  const LayerWeights& L = w.layers[l];
+  gemm(T, 3 * D, D, x, D, L.w_qkv.data(), 3 * D, false, qkv.data(), 3 * D, false);
+  add_bias(qkv.data(), T, 3 * D, L.b_qkv.data());
+  const size_t head_stride = static_cast<size_t>(T) * dh;
+  const size_t layer_off = static_cast<size_t>(l) * H * head_stride;
+  for (int t = 0; t < T; t++) {
+    const float* row = qkv.data() + static_cast<size_t>(t) * 3 * D;
+    for (int h = 0; h < H; h++) {
+      const size_t o = layer_off + h * head_stride + static_cast<size_t>(t) * dh;
+      std::memcpy(a->q.data() + o, row + h * dh, sizeof(float) * dh);
+      std::memcpy(a->k.data() + o, row + D + h * dh, sizeof(float) * dh);
+      std::memcpy(a->v.data() + o, row + 2 * D + h * dh, sizeof(float) * dh);
+    }
+  }
+  float scale = 1.0f;
+  if (cfg.family == Family::Bert || cfg.scale_attn_weights) scale /= std::sqrt(static_cast<float>(dh));
+  if (cfg.family == Family::Gpt2 && cfg.scale_attn_by_inverse_layer_idx) scale /= static_cast<float>(l + 1);
+  const bool causal = cfg.family == Family::Gpt2;
+  // Causal rows only need the keys up to themselves: do the products in row blocks over that prefix.
+  const int block = causal ? 64 : T;
+  for (int h = 0; h < H; h++) {
+    const float* q = a->q.data() + layer_off + h * head_stride;   // (T, dh)
+    const float* k = a->k.data() + layer_off + h * head_stride;   // (T, dh)
+    const float* v = a->v.data() + layer_off + h * head_stride;   // (T, dh)
+    float* p = a->attentions.data() + (static_cast<size_t>(l) * H + h) * T * T;  // (T, T)
+    const bool off = !head_mask.empty() && head_mask[static_cast<size_t>(l) * H + h];
+    for (int i0 = 0; i0 < T; i0 += block) {
+      const int rows = std::min(block, T - i0);
+      const int cols = causal ? i0 + rows : T;
+      float* pb = p + static_cast<size_t>(i0) * T;
+      gemm(rows, cols, dh, q + static_cast<size_t>(i0) * dh, dh, k, dh, true, pb, T, false);
+      for (int i = 0; i < rows; i++) softmax_row(pb + static_cast<size_t>(i) * T, T, causal ? i0 + i + 1 : T, scale);
+      float* c = ctx.data() + static_cast<size_t>(i0) * D + h * dh;
+      if (off) {
+        for (int i = 0; i < rows; i++) std::memset(c + static_cast<size_t>(i) * D, 0, sizeof(float) * dh);
+      } else {
+        gemm(rows, dh, cols, pb, T, v, dh, false, c, D, false);
+      }
+    }
+  }
+}
+
+// LM logits at `pos` (rows of the last hidden state) into a->logits (P, V).
+void Model::Impl::lm_head(const std::vector<int>& pos, int T, Activations* a) {
+  const int D = cfg.d_model, V = cfg.vocab_size, P = static_cast<int>(pos.size());
+  a->logit_positions = pos;
+  a->logit_cols = V;
+  a->logits.resize(static_cast<size_t>(P) * V);
+  if (P == 0) return;
+  const float* last = a->hidden.data() + static_cast<size_t>(cfg.n_layers) * T * D;
+  for (int i = 0; i < P; i++)
+    std::memcpy(lm_in.data() + static_cast<size_t>(i) * D, last + static_cast<size_t>(pos[i]) * D, sizeof(float) * D);
+  const float* dec = w.decoder.empty() ? w.wte.data() : w.decoder.data();  // (V, D)
+  const float* in = lm_in.data();
+  if (cfg.head == HeadKind::MaskedLM) {
+    gemm(P, D, D, lm_in.data(), D, w.mlm_w.data(), D, false, lm_t.data(), D, false);
+    bias_act(lm_t.data(), P, D, w.mlm_b.data(), cfg.act);
+    layer_norm(lm_t.data(), lm_t.data(), P, D, w.mlm_ln_g.data(), w.mlm_ln_b.data(), cfg.ln_eps);
+    in = lm_t.data();
+  }
+  gemm(P, V, D, in, D, dec, D, true, a->logits.data(), V, false);
+  if (!w.decoder_b.empty()) add_bias(a->logits.data(), P, V, w.decoder_b.data());
+}
+
+Model::Model() : impl_(std::make_unique<Impl>()) {}
+Model::~Model() = default;
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+
+Status Model::load(const FileMap& files, const std::string& what, Model* out) {
+  auto impl = std::make_unique<Impl>();
+  Status s = impl->load(files, what);
+  if (!s) return s;  // *out keeps its previous model
+  out->impl_ = std::move(impl);
+  return Status::success();
+}
+
+const ModelConfig& Model::config() const { return impl_->cfg; }
+
+double Model::flops(int T) const {
+  const ModelConfig& c = impl_->cfg;
+  const double t = T, D = c.d_model, F = c.d_ff;
+  const double per_layer = 2 * t * D * 3 * D + 2 * t * D * D + 2 * 2 * t * D * F + 2 * 2 * t * t * D;
+  return per_layer * c.n_layers;
+}
+
+double Model::flops_lm(int rows) const {
+  const ModelConfig& c = impl_->cfg;
+  const double D = c.d_model, V = c.vocab_size;
+  if (c.head == HeadKind::MaskedLM) return rows * (2 * D * D + 2 * D * V);
+  if (c.head == HeadKind::CausalLM) return rows * 2 * D * V;
+  return 0;
+}
+
+Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t>& type_ids, const ForwardOptions& opt,
+                      Activations* out) {
+  Impl& m = *impl_;
+  const ModelConfig& c = m.cfg;
+  if (c.n_layers == 0) return Status::error("model: no model loaded");
+  const int T = static_cast<int>(ids.size());
+  if (T == 0) return Status::error("input: no tokens");
+  if (T > c.max_positions)
+    return Status::error("input: " + std::to_string(T) + " tokens, more than the model's " +
+                         std::to_string(c.max_positions) + " positions (truncate the input)");
+  for (int t = 0; t < T; t++)
+    if (ids[t] < 0 || ids[t] >= c.vocab_size)
+      return Status::error("input: token id " + std::to_string(ids[t]) + " at position " + std::to_string(t) +
+                           " is outside the model's vocabulary of " + std::to_string(c.vocab_size) +
+                           " (tokenizer and model do not match?)");
+  if (!type_ids.empty()) {
+    if (static_cast<int>(type_ids.size()) != T)
+      return Status::error("input: " + std::to_string(type_ids.size()) + " token type ids for " + std::to_string(T) + " tokens");
+    for (int t = 0; t < T; t++)
+      if (type_ids[t] < 0 || type_ids[t] >= std::max(1, c.type_vocab_size))
+        return Status::error("input: token type id " + std::to_string(type_ids[t]) + " at position " + std::to_string(t) +
+                             " is outside the model's " + std::to_string(c.type_vocab_size) + " token types");
+  }
+  const int L = c.n_layers, H = c.n_heads, D = c.d_model, F = c.d_ff;
+  if (!opt.head_mask.empty() && opt.head_mask.size() != static_cast<size_t>(L) * H)
+    return Status::error("input: head_mask has " + std::to_string(opt.head_mask.size()) + " entries, the model has " +
+                         std::to_string(L * H) + " heads");
+  std::vector<int> positions;
+  const bool lm = c.head == HeadKind::MaskedLM || c.head == HeadKind::CausalLM;
+  if (lm) {
+    if (opt.all_positions) {
+      positions.resize(T);
+      for (int t = 0; t < T; t++) positions[t] = t;
+    } else {
+      for (int p : opt.lm_positions) {
+        if (p < 0 || p >= T)
+          return Status::error("input: LM position " + std::to_string(p) + " is outside 0.." + std::to_string(T - 1));
+        positions.push_back(p);
+      }
+    }
+  }
+
+  m.reserve(T);
+  Activations* a = out;
+  a->T = T;
+  const size_t TD = static_cast<size_t>(T) * D;
+  a->attentions.resize(static_cast<size_t>(L) * H * T * T);
+  a->q.resize(static_cast<size_t>(L) * TD);
+  a->k.resize(static_cast<size_t>(L) * TD);
+  a->v.resize(static_cast<size_t>(L) * TD);
+  a->hidden.resize(static_cast<size_t>(L + 1) * TD);
+
+  // Embeddings: word + position (+ token type, then LayerNorm, for BERT).
+  float* h0 = a->hidden.data();
+  for (int t = 0; t < T; t++) {
+    float* r = h0 + static_cast<size_t>(t) * D;
+    const float* we = m.w.wte.data() + static_cast<size_t>(ids[t]) * D;
+    const float* pe = m.w.wpe.data() + static_cast<size_t>(t) * D;
+    for (int i = 0; i < D; i++) r[i] = we[i] + pe[i];
+    if (c.family == Family::Bert) {
+      const float* te = m.w.wtt.data() + static_cast<size_t>(type_ids.empty() ? 0 : type_ids[t]) * D;
+      for (int i = 0; i < D; i++) r[i] += te[i];
+    }
+  }
+  if (c.family == Family::Bert) layer_norm(h0, h0, T, D, m.w.emb_ln_g.data(), m.w.emb_ln_b.data(), c.ln_eps);
+
+  if (c.family == Family::Bert) {  // post-LN blocks (Devlin et al. 2019)
+    for (int l = 0; l < L; l++) {
+      const LayerWeights& W = m.w.layers[l];
+      const float* x = a->hidden.data() + static_cast<size_t>(l) * TD;
+      float* y = a->hidden.data() + static_cast<size_t>(l + 1) * TD;
+      m.attention(l, x, T, opt.head_mask, a);
+      std::memcpy(m.x1.data(), x, sizeof(float) * TD);
+      gemm(T, D, D, m.ctx.data(), D, W.w_o.data(), D, false, m.x1.data(), D, true);
+      add_bias(m.x1.data(), T, D, W.b_o.data());
+      layer_norm(m.x1.data(), m.x1.data(), T, D, W.ln1_g.data(), W.ln1_b.data(), c.ln_eps);
+      gemm(T, F, D, m.x1.data(), D, W.w_ff1.data(), F, false, m.ff.data(), F, false);
+      bias_act(m.ff.data(), T, F, W.b_ff1.data(), c.act);
+      std::memcpy(y, m.x1.data(), sizeof(float) * TD);
+      gemm(T, D, F, m.ff.data(), F, W.w_ff2.data(), D, false, y, D, true);
+      add_bias(y, T, D, W.b_ff2.data());
+      layer_norm(y, y, T, D, W.ln2_g.data(), W.ln2_b.data(), c.ln_eps);
+    }
+  } else {  // pre-LN blocks (Radford et al. 2019)
+    std::memcpy(m.resid.data(), h0, sizeof(float) * TD);
+    for (int l = 0; l < L; l++) {
+      const LayerWeights& W = m.w.layers[l];
+      layer_norm(m.resid.data(), m.x1.data(), T, D, W.ln1_g.data(), W.ln1_b.data(), c.ln_eps);
+      m.attention(l, m.x1.data(), T, opt.head_mask, a);
+      gemm(T, D, D, m.ctx.data(), D, W.w_o.data(), D, false, m.resid.data(), D, true);
+      add_bias(m.resid.data(), T, D, W.b_o.data());
+      layer_norm(m.resid.data(), m.x1.data(), T, D, W.ln2_g.data(), W.ln2_b.data(), c.ln_eps);
+      gemm(T, F, D, m.x1.data(), D, W.w_ff1.data(), F, false, m.ff.data(), F, false);
+      bias_act(m.ff.data(), T, F, W.b_ff1.data(), c.act);
+      gemm(T, D, F, m.ff.data(), F, W.w_ff2.data(), D, false, m.resid.data(), D, true);
+      add_bias(m.resid.data(), T, D, W.b_ff2.data());
+      float* y = a->hidden.data() + static_cast<size_t>(l + 1) * TD;
+      if (l + 1 < L) std::memcpy(y, m.resid.data(), sizeof(float) * TD);
+      else layer_norm(m.resid.data(), y, T, D, m.w.ln_f_g.data(), m.w.ln_f_b.data(), c.ln_eps);
+    }
+  }
+
+  const float* last = a->hidden.data() + static_cast<size_t>(L) * TD;
+  switch (c.head) {
+    case HeadKind::None:
+      a->logits.clear();
+      a->logit_positions.clear();
+      a->logit_cols = 0;
+      break;
+    case HeadKind::MaskedLM:
+    case HeadKind::CausalLM:
+      m.lm_head(positions, T, a);
+      break;
+    case HeadKind::TokenClassification: {
+      const int n = static_cast<int>(c.labels.size());
+      a->logit_cols = n;
+      a->logits.resize(static_cast<size_t>(T) * n);
+      a->logit_positions.resize(T);
+      for (int t = 0; t < T; t++) a->logit_positions[t] = t;
+      gemm(T, n, D, last, D, m.w.cls_w.data(), n, false, a->logits.data(), n, false);
+      add_bias(a->logits.data(), T, n, m.w.cls_b.data());
+      break;
+    }
+    case HeadKind::SequenceClassification: {
+      const int n = static_cast<int>(c.labels.size());
+      gemm(1, D, D, last, D, m.w.pool_w.data(), D, false, m.lm_t.data(), D, false);
+      for (int i = 0; i < D; i++) m.lm_t[i] = std::tanh(m.lm_t[i] + m.w.pool_b[i]);
+      a->logit_cols = n;
+      a->logits.resize(n);
+      a->logit_positions.assign(1, 0);
+      gemm(1, n, D, m.lm_t.data(), D, m.w.cls_w.data(), n, false, a->logits.data(), n, false);
+      add_bias(a->logits.data(), 1, n, m.w.cls_b.data());
+      break;
+    }
+  }
+  return Status::success();
+}
+
+}  // namespace attnviz

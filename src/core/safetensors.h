@@ -1,0 +1,76 @@
+// Safetensors: reads the tensor table of a .safetensors file held in memory, trusting none of its sizes, converts
+// F32/F16/BF16 to float32, and writes such files (the CLI's output, test fixtures). std + nlohmann-json only.
+//
+// Format (huggingface/safetensors): u64 little-endian N, then N bytes of JSON
+//   {"name": {"dtype": "F32", "shape": [d0, d1, ...], "data_offsets": [begin, end]}, ..., "__metadata__": {...}}
+// then the data section; offsets are relative to its start, little-endian, row-major.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "status.h"
+
+namespace attnviz {
+
+enum class DType { F32, F16, BF16, I32, I64, Other };
+
+struct TensorView {
+  std::string name;
+  DType dtype = DType::Other;
+  std::string dtype_name;      // as written in the file ("F32", "F16", "I8", ...)
+  std::vector<int64_t> shape;  // as written; numel = product (1 for a scalar)
+  int64_t numel = 0;
+  std::string_view data;       // the tensor's bytes inside the file (checked: within the file, size = numel * width)
+};
+
+class SafeTensors {
+ public:
+  // Parses the header of `bytes` (kept by the caller while this object is used). `what` names the file in messages.
+  static Status parse(std::string_view bytes, const std::string& what, SafeTensors* out);
+
+  const TensorView* find(const std::string& name) const;  // nullptr when absent
+  const std::vector<TensorView>& tensors() const { return tensors_; }
+
+ private:
+  std::vector<TensorView> tensors_;  // sorted by name
+};
+
+// Bytes per element, 0 for unknown dtypes.
+int dtype_width(DType t);
+const char* dtype_name(DType t);
+
+// float32 <-> half / bfloat16 (round to nearest even; NaN and infinities kept).
+float half_to_float(uint16_t h);
+uint16_t float_to_half(float f);
+float bf16_to_float(uint16_t b);
+uint16_t float_to_bf16(float f);
+
+// Converts a floating tensor (F32, F16, BF16) to float32 into dst[0 .. numel). Fails for other dtypes, naming
+// `what` and the tensor.
+Status tensor_to_float(const TensorView& t, const std::string& what, float* dst);
+
+// Builds a .safetensors file in memory: tensors in the order added (the header lists them sorted, as the format
+// asks), data 8-byte aligned.
+class SafeTensorsWriter {
+ public:
+  void add_f32(const std::string& name, const std::vector<int64_t>& shape, const float* data);
+  void add_f16(const std::string& name, const std::vector<int64_t>& shape, const float* data);   // rounds
+  void add_bf16(const std::string& name, const std::vector<int64_t>& shape, const float* data);  // rounds
+  void add_i32(const std::string& name, const std::vector<int64_t>& shape, const int32_t* data);
+  // Adds a tensor as raw bytes with any dtype name (tests use this to write bad files).
+  void add_raw(const std::string& name, const std::string& dtype, const std::vector<int64_t>& shape,
+               std::string bytes);
+  std::string finish() const;
+
+ private:
+  struct Entry {
+    std::string name, dtype;
+    std::vector<int64_t> shape;
+    std::string bytes;
+  };
+  std::vector<Entry> entries_;
+};
+
+}  // namespace attnviz
