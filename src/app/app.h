@@ -55,6 +55,7 @@ struct Grid {
 struct PlatformHooks {
   std::function<void(const std::string& name)> request_model;  // start loading a built-in model by name
   std::function<void()> open_files;                            // let the user pick a model's files
+  std::function<void()> open_folder;                           // ... or its whole folder
   std::function<void(const std::string& text)> copy_text;      // put text on the clipboard (false = not possible)
   std::function<std::string()> page_url;                       // the page's address without the fragment
   // Offer bytes as a file download (export.h makes the JSON / CSV / PNG bytes). Empty = not possible.
@@ -135,5 +136,8 @@ void draw_rollout_view(App& app);     // mean over heads and attention rollout
 void draw_stats_view(App& app);       // sortable per-head statistics table with small multiples
 void draw_predictions_panel(App& app);  // MLM top 5 at [MASK], GPT-2 top 10 next (append), NER spans
 void draw_knockout_panel(App& app);   // switch heads off
+// Menu items (call inside a BeginMenu/BeginPopup): attention of the selected head / all heads as JSON or CSV, and a
+// PNG of the page at 2x, through PlatformHooks.download / save_png (view_export.cpp).
+void draw_export_menu(App& app);
 
 }  // namespace attnviz
