@@ -1,6 +1,45 @@
 // ViewState: everything a share link carries (model, text, view, selection, options), and its codec to and from the
 // URL fragment. Pure C++ (std only), so it is unit-tested natively and under node; the page keeps the fragment current.
+//
+// Readable form (what teachers write by hand), keys in any order, separated by '&', values percent-encoded UTF-8:
+//   #model=zh-bert-mini&text=%E5%BA%8A%E5%89%8D%E6%98%8E%E6%9C%88%E5%85%89&view=matrix&layer=2&head=5&token=3
+//   key        values                                             default
+//   model      zh-bert-mini | zh-bert-ner-mini | gpt2-mini |      zh-bert-mini
+//              user:<name> (a model the user loads from files; name 1-64 bytes, no control characters)
+//   hash       hex digits (1-128), the user model's files hash;   none
+//              only read with a user:<name> model
+//   text       the input, UTF-8, at most kMaxTextBytes bytes      the demo sentence
+//   pair       optional second text (BERT sentence pairs)         none
+//   view       model | matrix | lines | neuron | rollout | stats  model
+//   layer      0-based layer                                      0
+//   head       0-based head                                       0
+//   token      0-based pinned query token; -1 or none = none      none
+//   cmap       viridis | magma | cividis | gray (grey)            viridis
+//   scale      linear | sqrt | log                                linear
+//   threshold  decimal in [0, 1]: weights below are drawn as 0    0
+//   hide       1 | 0: hide special tokens ([CLS], [SEP], ...)     0
+//   merge      tokens | chars (characters) | words                tokens
+//   ko         knocked-out heads, comma-separated layer.head      none
+//              pairs, 0-based: ko=0.3,2.5
+//   embed      1 | 0: hide side panels (iframes in slides)        0
+//   z          the compact form, see below
+// Booleans also accept true/false, yes/no, on/off, and a bare key (`&embed`) means 1. Keys and the words above are
+// case-insensitive. Ranges against the model (layer < n_layers, ...) are checked by clamp_to_model.
+// Encoding: UTF-8 bytes outside A-Z a-z 0-9 - . _ ~ are written as %XX, a space as %20 and '+' as %2B, so links read
+// the same to decodeURIComponent and to URLSearchParams. Decoding also accepts raw UTF-8 and reads '+' as a space
+// (form encoding, what people copy from query strings): a literal plus sign must be written %2B.
+//
+// Compact form, for long texts: `z=<URL-safe base64, no padding>` of one version byte (1), the payload's length as
+// an unsigned LEB128 varint, then the payload compressed with a small LZ77 scheme (control byte c < 0x80: c+1
+// literal bytes follow; c >= 0x80: copy (c & 0x7f) + 3 bytes from 1-65535 bytes back, offset as 2 bytes
+// little-endian). The payload is the readable form with only '%', '&' and '+' percent-escaped (UTF-8 kept raw), so
+// both forms go through the same key parser and open to the same state. Keys after z= in the same link override it.
+//
+// Decoding never fails: a bad value keeps the default (or the current value, apply_fragment) and adds one notice;
+// unknown keys are listed in one notice; a key given twice keeps the last value (one notice); texts longer than
+// kMaxTextBytes are cut (one notice); invalid %-escapes stay as typed and invalid UTF-8 becomes U+FFFD (one notice).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +50,20 @@ enum class ViewKind { Model, Matrix, Lines, Neuron, Rollout, Stats };
 enum class Colormap { Viridis, Magma, Cividis, Gray };
 enum class Scale { Linear, Sqrt, Log };
 enum class Merge { Tokens, Characters, Words };
+
+// One attention head, 0-based.
+struct HeadRef {
+  int layer = 0;
+  int head = 0;
+  bool operator==(const HeadRef& o) const { return layer == o.layer && head == o.head; }
+  bool operator<(const HeadRef& o) const { return layer != o.layer ? layer < o.layer : head < o.head; }
+};
+
+constexpr size_t kMaxTextBytes = 20000;        // text and pair each; longer ones are cut at a character boundary
+constexpr size_t kMaxFragmentBytes = 400000;   // beyond this a fragment is ignored from that point on
+constexpr size_t kMaxCompactBytes = 200000;    // decompressed size limit of z=
+constexpr int kMaxIndex = 99999;               // layer/head/token values above are refused before any model check
+constexpr size_t kMaxKnockedOut = 4096;        // ko= entries kept
 
 struct ViewState {
   std::string model = "zh-bert-mini";  // a built-in model name, or "user:<name>" for one loaded from files
@@ -26,31 +79,52 @@ struct ViewState {
   float threshold = 0.0f;              // weights below are drawn as 0
   bool hide_special = false;
   Merge merge = Merge::Tokens;
-  std::vector<int> knocked_out;        // heads switched off, as layer * n_heads + head, sorted, unique
+  std::vector<HeadRef> knocked_out;    // heads switched off, sorted, unique (normalize_knocked_out)
   bool embed = false;                  // hide side panels (iframes in slides)
 
   bool operator==(const ViewState& o) const;
   bool operator!=(const ViewState& o) const { return !(*this == o); }
 };
 
-const char* view_name(ViewKind v);  // "model", "matrix", "lines", "neuron", "rollout", "stats"
+const char* view_name(ViewKind v);      // "model", "matrix", "lines", "neuron", "rollout", "stats"
+const char* colormap_name(Colormap c);  // "viridis", "magma", "cividis", "gray"
+const char* scale_name(Scale s);        // "linear", "sqrt", "log"
+const char* merge_name(Merge m);        // "tokens", "chars", "words"
+
+// The built-in model names, in menu order; the first is the default.
+const std::vector<std::string>& builtin_models();
 
 // Readable form: "model=zh-bert-mini&text=%E5%BC%A0...&view=matrix&layer=2&head=3&token=4&cmap=magma..."
-// (keys at their defaults are left out; text always written). No leading '#'.
+// (model and text always written, other keys only when not at their defaults). No leading '#'.
 std::string encode_fragment(const ViewState& s);
-// Compact form for long texts: "z=<URL-safe base64 of deflate-free packed state>" (no external library needed).
+// Compact form for long texts: "z=<URL-safe base64 of the LZ77-packed state>" (format above). No leading '#'.
 std::string encode_fragment_compact(const ViewState& s);
 
 struct DecodeResult {
   ViewState state;                    // defaults where a value was missing or bad
-  std::vector<std::string> notices;   // one human-readable line per thing ignored ("layer=99 is out of range ...")
+  std::vector<std::string> notices;   // one human-readable line per thing ignored ("layer=abc is not ...")
 };
 
 // Parses either form (with or without a leading '#'). Never fails: bad parts fall back to defaults with a notice.
 // Range checks against the model (layer < n_layers, ...) happen in the app once the model is known, via clamp_to_model.
 DecodeResult decode_fragment(const std::string& fragment);
 
-// Clamps layer/head/token/knocked_out to a model's shape, appending a notice for each value that was out of range.
+// As decode_fragment, but changes only the keys the fragment names, on top of *s (window.attnviz.setState, links
+// that change one thing). A bad value leaves that field as it was. Returns the notices.
+std::vector<std::string> apply_fragment(const std::string& fragment, ViewState* s);
+
+// Clamps layer/head/token/knocked_out to a model's shape, appending a notice for each value that was out of range:
+// layer/head beyond the model go to the last one, a token beyond the input is unpinned, knocked-out heads outside
+// the model are dropped. n_layers/n_heads <= 0 skips those checks; n_tokens < 0 skips the token check.
 void clamp_to_model(ViewState* s, int n_layers, int n_heads, int n_tokens, std::vector<std::string>* notices);
+
+// Sorts knocked_out and removes duplicates.
+void normalize_knocked_out(ViewState* s);
+// Model::RunOptions.head_mask from knocked_out: (n_layers * n_heads), 1 = knocked out; heads outside are skipped.
+// Empty when nothing in range is knocked out.
+std::vector<uint8_t> head_mask_from(const ViewState& s, int n_layers, int n_heads);
+
+// Percent-encoding used by encode_fragment (exposed for the page's "copy link" and for tests).
+std::string percent_encode(const std::string& utf8);
 
 }  // namespace attnviz

@@ -1,0 +1,834 @@
+// The share-link codec: ViewState to and from the URL fragment (readable and compact forms; format in view_state.h).
+// Std only: no ImGui, no emscripten, no printing. Links are untrusted input: nothing here throws, asserts or aborts.
+#include "view_state.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string_view>
+
+namespace attnviz {
+
+namespace {
+
+constexpr const char* kViewNames[] = {"model", "matrix", "lines", "neuron", "rollout", "stats"};
+constexpr const char* kColormapNames[] = {"viridis", "magma", "cividis", "gray"};
+constexpr const char* kScaleNames[] = {"linear", "sqrt", "log"};
+constexpr const char* kMergeNames[] = {"tokens", "chars", "words"};
+constexpr size_t kMaxUserModelName = 64;
+constexpr size_t kMaxHashDigits = 128;
+constexpr size_t kNoticeValueBytes = 40;   // user text quoted in a notice is cut to this
+constexpr uint8_t kCompactVersion = 1;
+
+// ---- text helpers ----------------------------------------------------------------------------------------------
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
+// Length of the valid UTF-8 sequence at s[i], or 0 with *bad_len = bytes making up the maximal invalid subpart
+// (WHATWG / Unicode "substitution of maximal subparts": a truncated sequence becomes one U+FFFD).
+size_t utf8_sequence(std::string_view s, size_t i, size_t* bad_len) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  *bad_len = 1;
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c == 0xE0) { n = 3; lo = 0xA0; }
+  else if (c >= 0xE1 && c <= 0xEC) n = 3;
+  else if (c == 0xED) { n = 3; hi = 0x9F; }  // no surrogates
+  else if (c >= 0xEE && c <= 0xEF) n = 3;
+  else if (c == 0xF0) { n = 4; lo = 0x90; }
+  else if (c >= 0xF1 && c <= 0xF3) n = 4;
+  else if (c == 0xF4) { n = 4; hi = 0x8F; }  // nothing above U+10FFFF
+  else return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if (i + k >= s.size()) { *bad_len = k; return 0; }
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    const unsigned char dlo = k == 1 ? lo : 0x80, dhi = k == 1 ? hi : 0xBF;
+    if (d < dlo || d > dhi) { *bad_len = k; return 0; }
+  }
+  return n;
+}
+
+// Replaces each invalid UTF-8 subpart by U+FFFD; returns how many were replaced.
+int repair_utf8(std::string* s) {
+  int bad = 0;
+  std::string out;
+  size_t i = 0;
+  while (i < s->size()) {
+    size_t bad_len = 0;
+    const size_t n = utf8_sequence(*s, i, &bad_len);
+    if (n > 0) {
+      out.append(*s, i, n);
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      i += bad_len;
+      ++bad;
+    }
+  }
+  if (bad > 0) *s = std::move(out);
+  return bad;
+}
+
+// Cuts a valid UTF-8 string to at most `max` bytes without splitting a character.
+void truncate_utf8(std::string* s, size_t max) {
+  if (s->size() <= max) return;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>((*s)[end]) & 0xC0) == 0x80) --end;
+  s->resize(end);
+}
+
+// A piece of user input made safe to show inside a notice: valid UTF-8, no control characters, short.
+std::string quoted(std::string_view raw) {
+  std::string s(raw.substr(0, kNoticeValueBytes + 4));
+  repair_utf8(&s);
+  const bool cut = s.size() > kNoticeValueBytes || raw.size() > s.size();
+  truncate_utf8(&s, kNoticeValueBytes);
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  }
+  if (cut) s += "...";
+  return s;
+}
+
+// Percent-decodes (form style: '+' is a space). Invalid escapes stay as typed; their count is returned and the first
+// one is written to *first_bad.
+int percent_decode(std::string_view in, std::string* out, std::string* first_bad) {
+  out->clear();
+  out->reserve(in.size());
+  int bad = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+') {
+      out->push_back(' ');
+    } else if (c == '%') {
+      const int h = i + 1 < in.size() ? hex_value(in[i + 1]) : -1;
+      const int l = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
+      if (h >= 0 && l >= 0) {
+        out->push_back(static_cast<char>(h * 16 + l));
+        i += 2;
+      } else {
+        if (bad++ == 0) *first_bad = std::string(in.substr(i, 3));
+        out->push_back('%');
+      }
+    } else {
+      out->push_back(c);
+    }
+  }
+  return bad;
+}
+
+// '%', '&' and '+' only: what the compact payload needs so its key parser reads it like the readable form.
+std::string minimal_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '%') out += "%25";
+    else if (c == '&') out += "%26";
+    else if (c == '+') out += "%2B";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+// ---- value parsers ---------------------------------------------------------------------------------------------
+
+bool parse_index(std::string_view v, int* out) {
+  if (v.empty() || v.size() > 9) return false;
+  int x = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return false;
+    x = x * 10 + (c - '0');
+  }
+  if (x > kMaxIndex) return false;
+  *out = x;
+  return true;
+}
+
+bool parse_bool(std::string_view v, bool* out) {
+  const std::string s = lower_ascii(v);
+  if (s == "1" || s == "true" || s == "yes" || s == "on") { *out = true; return true; }
+  if (s == "0" || s == "false" || s == "no" || s == "off") { *out = false; return true; }
+  return false;
+}
+
+// A plain decimal ("0.05", ".5", "1", "5e-3") in [0, 1]. Checked by hand before strtof so "0x1p-3", "inf", "nan"
+// and trailing junk are refused.
+bool parse_threshold(std::string_view v, float* out) {
+  if (v.empty() || v.size() > 32) return false;
+  size_t i = 0, digits = 0;
+  while (i < v.size() && v[i] >= '0' && v[i] <= '9') { ++i; ++digits; }
+  if (i < v.size() && v[i] == '.') {
+    ++i;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') { ++i; ++digits; }
+  }
+  if (digits == 0) return false;
+  if (i < v.size() && (v[i] == 'e' || v[i] == 'E')) {
+    ++i;
+    if (i < v.size() && (v[i] == '-' || v[i] == '+')) ++i;
+    size_t exp_digits = 0;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') { ++i; ++exp_digits; }
+    if (exp_digits == 0 || exp_digits > 3) return false;
+  }
+  if (i != v.size()) return false;
+  const std::string s(v);
+  const float x = std::strtof(s.c_str(), nullptr);
+  if (!(x >= 0.0f && x <= 1.0f)) return false;
+  *out = x;
+  return true;
+}
+
+// Shortest decimal that reads back to the same float, so links round-trip exactly and stay short ("0.05").
+std::string format_float(float v) {
+  char buf[40];
+  for (int precision = 1; precision <= 9; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, static_cast<double>(v));
+    if (std::strtof(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+template <typename Enum, size_t N>
+bool parse_enum(std::string_view v, const char* const (&names)[N], Enum* out) {
+  const std::string s = lower_ascii(v);
+  for (size_t k = 0; k < N; ++k) {
+    if (s == names[k]) {
+      *out = static_cast<Enum>(k);
+      return true;
+    }
+  }
+  return false;
+}
+
+template <size_t N>
+std::string join_names(const char* const (&names)[N]) {
+  std::string out;
+  for (size_t k = 0; k < N; ++k) out += (k ? ", " : "") + std::string(names[k]);
+  return out;
+}
+
+bool is_hex(std::string_view s) {
+  if (s.empty() || s.size() > kMaxHashDigits) return false;
+  for (char c : s) {
+    if (hex_value(c) < 0) return false;
+  }
+  return true;
+}
+
+bool is_user_model(const std::string& m) { return m.size() > 5 && m.compare(0, 5, "user:") == 0; }
+
+// ---- key/value pairs -------------------------------------------------------------------------------------------
+
+struct Entry {
+  std::string value;  // raw (still percent-encoded)
+  int count = 0;      // times the key appeared
+  bool bare = false;  // "&embed" without '='
+};
+using Entries = std::map<std::string, Entry>;  // by lower-case key
+
+void gather_pairs(std::string_view fragment, Entries* entries) {
+  size_t start = 0;
+  while (start <= fragment.size()) {
+    size_t end = fragment.find('&', start);
+    if (end == std::string_view::npos) end = fragment.size();
+    const std::string_view part = fragment.substr(start, end - start);
+    if (!part.empty()) {
+      const size_t eq = part.find('=');
+      Entry& e = (*entries)[lower_ascii(part.substr(0, eq))];
+      e.count++;
+      e.bare = eq == std::string_view::npos;
+      e.value = e.bare ? std::string() : std::string(part.substr(eq + 1));
+    }
+    start = end + 1;
+  }
+}
+
+// ---- compact form: LZ77 + base64url ----------------------------------------------------------------------------
+
+constexpr size_t kMinMatch = 3, kMaxMatch = 130, kMaxLiteralRun = 128, kMaxOffset = 65535;
+
+// Greedy LZ77 with hash chains over 3-byte prefixes; format in view_state.h.
+std::string lz_compress(std::string_view in) {
+  constexpr int kHashBits = 14;
+  constexpr int kMaxChain = 32;
+  const size_t n = in.size();
+  std::vector<int32_t> head(size_t{1} << kHashBits, -1);  // (2^14) last position of each prefix hash
+  std::vector<int32_t> prev(n, -1);                       // (n) previous position with the same hash
+  auto hash3 = [&](size_t p) {
+    const uint32_t v = static_cast<unsigned char>(in[p]) | static_cast<unsigned char>(in[p + 1]) << 8 |
+                       static_cast<uint32_t>(static_cast<unsigned char>(in[p + 2])) << 16;
+    return (v * 2654435761u) >> (32 - kHashBits);
+  };
+  auto insert = [&](size_t p) {
+    if (p + 2 >= n) return;
+    const uint32_t h = hash3(p);
+    prev[p] = head[h];
+    head[h] = static_cast<int32_t>(p);
+  };
+  std::string out;
+  size_t literal_start = 0;
+  auto flush_literals = [&](size_t end) {
+    while (literal_start < end) {
+      const size_t len = std::min(kMaxLiteralRun, end - literal_start);
+      out.push_back(static_cast<char>(len - 1));
+      out.append(in.substr(literal_start, len));
+      literal_start += len;
+    }
+  };
+  size_t i = 0;
+  while (i < n) {
+    size_t best_len = 0, best_offset = 0;
+    if (i + 2 < n) {
+      int32_t candidate = head[hash3(i)];
+      const size_t max_len = std::min(kMaxMatch, n - i);
+      for (int depth = 0; candidate >= 0 && depth < kMaxChain && i - candidate <= kMaxOffset; ++depth) {
+        size_t len = 0;
+        while (len < max_len && in[candidate + len] == in[i + len]) ++len;
+        if (len > best_len) {
+          best_len = len;
+          best_offset = i - candidate;
+          if (len == max_len) break;
+        }
+        candidate = prev[candidate];
+      }
+    }
+    if (best_len >= kMinMatch) {
+      flush_literals(i);
+      out.push_back(static_cast<char>(0x80 | (best_len - kMinMatch)));
+      out.push_back(static_cast<char>(best_offset & 0xFF));
+      out.push_back(static_cast<char>(best_offset >> 8));
+      for (size_t k = 0; k < best_len; ++k) insert(i + k);
+      i += best_len;
+      literal_start = i;
+    } else {
+      insert(i);
+      ++i;
+    }
+  }
+  flush_literals(n);
+  return out;
+}
+
+bool lz_decompress(std::string_view in, size_t expected, std::string* out, std::string* why) {
+  out->clear();
+  out->reserve(expected);
+  size_t p = 0;
+  while (p < in.size()) {
+    const unsigned char c = static_cast<unsigned char>(in[p++]);
+    if (c < 0x80) {
+      const size_t len = size_t{c} + 1;
+      if (p + len > in.size()) { *why = "the data ends inside a literal run"; return false; }
+      if (out->size() + len > expected) { *why = "more data than announced"; return false; }
+      out->append(in.substr(p, len));
+      p += len;
+    } else {
+      const size_t len = (c & 0x7F) + kMinMatch;
+      if (p + 2 > in.size()) { *why = "the data ends inside a back-reference"; return false; }
+      const size_t offset = static_cast<unsigned char>(in[p]) | static_cast<size_t>(static_cast<unsigned char>(in[p + 1])) << 8;
+      p += 2;
+      if (offset == 0 || offset > out->size()) { *why = "a back-reference points before the start"; return false; }
+      if (out->size() + len > expected) { *why = "more data than announced"; return false; }
+      for (size_t k = 0; k < len; ++k) out->push_back((*out)[out->size() - offset]);
+    }
+  }
+  if (out->size() != expected) { *why = "less data than announced"; return false; }
+  return true;
+}
+
+constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url_encode(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() * 4 + 2) / 3);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const uint32_t v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8 |
+                       static_cast<unsigned char>(in[i + 2]);
+    out += kBase64Url[v >> 18];
+    out += kBase64Url[(v >> 12) & 63];
+    out += kBase64Url[(v >> 6) & 63];
+    out += kBase64Url[v & 63];
+  }
+  if (i + 1 == in.size()) {
+    const uint32_t v = static_cast<unsigned char>(in[i]) << 16;
+    out += kBase64Url[v >> 18];
+    out += kBase64Url[(v >> 12) & 63];
+  } else if (i + 2 == in.size()) {
+    const uint32_t v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kBase64Url[v >> 18];
+    out += kBase64Url[(v >> 12) & 63];
+    out += kBase64Url[(v >> 6) & 63];
+  }
+  return out;
+}
+
+// Also accepts the standard alphabet ('+', '/') and '=' padding, in case a link went through another encoder.
+bool base64url_decode(std::string_view in, std::string* out) {
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  if (in.size() % 4 == 1) return false;
+  out->clear();
+  out->reserve(in.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '-' || c == '+') v = 62;
+    else if (c == '_' || c == '/') v = 63;
+    else return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return true;
+}
+
+// The z= value to the payload (a readable-form fragment), or false with the reason.
+bool unpack_compact(std::string_view z, std::string* payload, std::string* why) {
+  std::string bytes;
+  if (z.empty() || !base64url_decode(z, &bytes)) {
+    *why = "it is not URL-safe base64";
+    return false;
+  }
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != kCompactVersion) {
+    *why = "unknown format version (this page reads version 1)";
+    return false;
+  }
+  size_t p = 1, length = 0;
+  for (int shift = 0;; shift += 7) {
+    if (p >= bytes.size() || shift > 28) {
+      *why = "its length field is broken";
+      return false;
+    }
+    const unsigned char b = static_cast<unsigned char>(bytes[p++]);
+    length |= static_cast<size_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) break;
+  }
+  if (length > kMaxCompactBytes) {
+    *why = "it unpacks to more than " + std::to_string(kMaxCompactBytes) + " bytes";
+    return false;
+  }
+  return lz_decompress(std::string_view(bytes).substr(p), length, payload, why);
+}
+
+std::string pack_compact(const std::string& payload) {
+  std::string bytes(1, static_cast<char>(kCompactVersion));
+  size_t length = payload.size();
+  do {
+    const unsigned char b = length & 0x7F;
+    length >>= 7;
+    bytes.push_back(static_cast<char>(length ? (b | 0x80) : b));
+  } while (length);
+  bytes += lz_compress(payload);
+  return base64url_encode(bytes);
+}
+
+// ---- encoding --------------------------------------------------------------------------------------------------
+
+// The state as key/value text, each free-form value passed through `escape`.
+template <typename Escape>
+std::string encode_with(const ViewState& s, Escape escape) {
+  const ViewState d;
+  std::string out = "model=" + escape(s.model);
+  if (is_user_model(s.model) && !s.model_hash.empty()) out += "&hash=" + escape(s.model_hash);
+  out += "&text=" + escape(s.text);
+  if (!s.pair.empty()) out += "&pair=" + escape(s.pair);
+  if (s.view != d.view) out += std::string("&view=") + view_name(s.view);
+  if (s.layer != d.layer) out += "&layer=" + std::to_string(s.layer);
+  if (s.head != d.head) out += "&head=" + std::to_string(s.head);
+  if (s.token != d.token) out += "&token=" + std::to_string(s.token);
+  if (s.colormap != d.colormap) out += std::string("&cmap=") + colormap_name(s.colormap);
+  if (s.scale != d.scale) out += std::string("&scale=") + scale_name(s.scale);
+  if (s.threshold != d.threshold) out += "&threshold=" + escape(format_float(s.threshold));
+  if (s.hide_special) out += "&hide=1";
+  if (s.merge != d.merge) out += std::string("&merge=") + merge_name(s.merge);
+  if (!s.knocked_out.empty()) {
+    out += "&ko=";
+    for (size_t k = 0; k < s.knocked_out.size(); ++k) {
+      if (k) out += ',';
+      out += std::to_string(s.knocked_out[k].layer) + "." + std::to_string(s.knocked_out[k].head);
+    }
+  }
+  if (s.embed) out += "&embed=1";
+  return out;
+}
+
+// ---- decoding --------------------------------------------------------------------------------------------------
+
+constexpr const char* kKnownKeys[] = {"model", "hash",  "text",      "pair", "view",  "layer", "head", "token",
+                                      "cmap",  "scale", "threshold", "hide", "merge", "ko",    "embed"};
+
+class Decoder {
+ public:
+  Decoder(ViewState* s, std::vector<std::string>* notices) : s_(s), notices_(notices) {}
+
+  void run(std::string_view fragment) {
+    if (!fragment.empty() && fragment.front() == '#') fragment.remove_prefix(1);
+    if (fragment.size() > kMaxFragmentBytes) {
+      note("the link is " + std::to_string(fragment.size()) + " bytes long; only the first " +
+           std::to_string(kMaxFragmentBytes) + " were read");
+      fragment = fragment.substr(0, kMaxFragmentBytes);
+    }
+    Entries outer;
+    gather_pairs(fragment, &outer);
+    Entries merged;
+    if (auto z = outer.find("z"); z != outer.end()) {
+      note_duplicate("z", z->second);
+      std::string payload, why;
+      if (unpack_compact(trim(z->second.value), &payload, &why)) {
+        gather_pairs(payload, &merged);
+        if (auto inner = merged.find("z"); inner != merged.end()) {
+          note("the compact link holds another z=; ignored");
+          merged.erase(inner);
+        }
+        for (const auto& [key, e] : merged) note_duplicate(key, e);
+      } else {
+        note("z=" + quoted(z->second.value) + " is not a readable compact link (" + why + "); ignored");
+      }
+      outer.erase(z);
+    }
+    for (const auto& [key, e] : outer) {
+      note_duplicate(key, e);
+      merged[key] = e;  // keys written after z= override it
+    }
+    note_unknown(merged);
+    apply(merged);
+  }
+
+ private:
+  void note(std::string msg) { notices_->push_back(std::move(msg)); }
+
+  void note_duplicate(const std::string& key, const Entry& e) {
+    if (e.count > 1)
+      note(quoted(key) + "= appears " + std::to_string(e.count) + " times in the link; using the last one");
+  }
+
+  void note_unknown(const Entries& entries) {
+    std::string names;
+    int unknown = 0;
+    for (const auto& [key, e] : entries) {
+      if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) != std::end(kKnownKeys)) continue;
+      if (++unknown <= 5) names += (unknown > 1 ? ", " : "") + quoted(key);
+    }
+    if (unknown > 5) names += " and " + std::to_string(unknown - 5) + " more";
+    if (unknown > 0) note("ignored unknown link keys: " + names);
+  }
+
+  // The value of `key` percent-decoded into valid UTF-8 (problems noted); false when the key is absent.
+  bool value(const Entries& entries, const std::string& key, std::string* out, bool* bare = nullptr) {
+    const auto it = entries.find(key);
+    if (it == entries.end()) return false;
+    if (bare) *bare = it->second.bare;
+    std::string first_bad;
+    if (const int bad = percent_decode(it->second.value, out, &first_bad); bad > 0) {
+      note(key + ": " + (bad == 1 ? "an invalid %-escape (" : std::to_string(bad) + " invalid %-escapes (first ") +
+           quoted(first_bad) + ") kept as typed; write a percent sign as %25");
+    }
+    if (const int bad = repair_utf8(out); bad > 0) {
+      note(key + ": " + std::to_string(bad) + (bad == 1 ? " byte sequence that is" : " byte sequences that are") +
+           " not UTF-8 replaced by \xEF\xBF\xBD");
+    }
+    return true;
+  }
+
+  void apply_text(const Entries& entries, const std::string& key, std::string* field) {
+    std::string v;
+    if (!value(entries, key, &v)) return;
+    if (v.size() > kMaxTextBytes) {
+      note(key + " is " + std::to_string(v.size()) + " bytes; cut to the first " + std::to_string(kMaxTextBytes));
+      truncate_utf8(&v, kMaxTextBytes);
+    }
+    *field = std::move(v);
+  }
+
+  void apply_index(const Entries& entries, const std::string& key, int* field, bool allow_none) {
+    std::string raw;
+    if (!value(entries, key, &raw)) return;
+    const std::string_view v = trim(raw);
+    if (allow_none && (v == "-1" || lower_ascii(v) == "none" || v.empty())) {
+      *field = -1;
+      return;
+    }
+    int x = 0;
+    if (parse_index(v, &x)) {
+      *field = x;
+      return;
+    }
+    const std::string now = *field < 0 ? std::string("none") : std::to_string(*field);
+    note(key + "=" + quoted(raw) + " is not a 0-based number (0 to " + std::to_string(kMaxIndex) + "); using " + key +
+         " " + now);
+  }
+
+  template <typename Enum, size_t N>
+  void apply_enum(const Entries& entries, const std::string& key, const char* const (&names)[N], Enum* field,
+                  std::initializer_list<std::pair<const char*, Enum>> aliases = {}) {
+    std::string raw;
+    if (!value(entries, key, &raw)) return;
+    const std::string v = lower_ascii(trim(raw));
+    if (parse_enum(v, names, field)) return;
+    for (const auto& [alias, e] : aliases) {
+      if (v == alias) {
+        *field = e;
+        return;
+      }
+    }
+    note(key + "=" + quoted(raw) + " is not one of " + join_names(names) + "; using " +
+         names[static_cast<size_t>(*field)]);
+  }
+
+  void apply_bool(const Entries& entries, const std::string& key, bool* field) {
+    std::string raw;
+    bool bare = false;
+    if (!value(entries, key, &raw, &bare)) return;
+    if (bare) {
+      *field = true;
+      return;
+    }
+    if (!parse_bool(trim(raw), field))
+      note(key + "=" + quoted(raw) + " is not 1 or 0; using " + (*field ? "1" : "0"));
+  }
+
+  void apply_model(const Entries& entries) {
+    std::string raw;
+    const bool has_model = value(entries, "model", &raw);
+    if (has_model) {
+      const std::string_view v = trim(raw);
+      const std::string low = lower_ascii(v);
+      const auto& builtins = builtin_models();
+      if (std::find(builtins.begin(), builtins.end(), low) != builtins.end()) {
+        s_->model = low;
+        s_->model_hash.clear();
+      } else if (low.compare(0, 5, "user:") == 0) {
+        const std::string name(trim(v.substr(5)));
+        bool printable = !name.empty() && name.size() <= kMaxUserModelName;
+        for (char c : name) printable = printable && static_cast<unsigned char>(c) >= 0x20 && c != 0x7F;
+        if (printable) {
+          s_->model = "user:" + name;
+          s_->model_hash.clear();
+        } else {
+          note("model=" + quoted(raw) + ": a user model needs a name of 1 to " + std::to_string(kMaxUserModelName) +
+               " bytes without control characters; using " + s_->model);
+        }
+      } else {
+        std::string list;
+        for (const auto& b : builtins) list += b + ", ";
+        note("model=" + quoted(raw) + " is not a built-in model (" + list + "or user:<name>); using " + s_->model);
+      }
+    }
+    std::string hash;
+    if (!value(entries, "hash", &hash)) return;
+    const std::string_view h = trim(hash);
+    if (!is_user_model(s_->model)) {
+      note("hash= only applies to user:<name> models; ignored");
+    } else if (!is_hex(h)) {
+      note("hash=" + quoted(hash) + " is not 1 to " + std::to_string(kMaxHashDigits) + " hex digits; ignored");
+    } else {
+      s_->model_hash = std::string(h);
+    }
+  }
+
+  void apply_threshold(const Entries& entries) {
+    std::string raw;
+    if (!value(entries, "threshold", &raw)) return;
+    if (!parse_threshold(trim(raw), &s_->threshold))
+      note("threshold=" + quoted(raw) + " is not a number from 0 to 1; using " + format_float(s_->threshold));
+  }
+
+  void apply_knocked_out(const Entries& entries) {
+    std::string raw;
+    if (!value(entries, "ko", &raw)) return;
+    std::vector<HeadRef> heads;
+    int bad = 0, dropped = 0;
+    std::string first_bad;
+    size_t start = 0;
+    while (start <= raw.size()) {
+      size_t end = raw.find(',', start);
+      if (end == std::string::npos) end = raw.size();
+      const std::string_view item = trim(std::string_view(raw).substr(start, end - start));
+      start = end + 1;
+      if (item.empty()) continue;
+      const size_t dot = item.find('.');
+      HeadRef h;
+      if (dot == std::string_view::npos || !parse_index(item.substr(0, dot), &h.layer) ||
+          !parse_index(item.substr(dot + 1), &h.head)) {
+        if (bad++ == 0) first_bad = std::string(item);
+        continue;
+      }
+      if (heads.size() >= kMaxKnockedOut) {
+        ++dropped;
+        continue;
+      }
+      heads.push_back(h);
+    }
+    if (bad > 0)
+      note("ko: " + std::to_string(bad) + (bad == 1 ? " entry" : " entries") + " not of the form layer.head (" +
+           quoted(first_bad) + ") ignored");
+    if (dropped > 0) note("ko: only the first " + std::to_string(kMaxKnockedOut) + " heads were kept");
+    s_->knocked_out = std::move(heads);
+    normalize_knocked_out(s_);
+  }
+
+  void apply(const Entries& e) {
+    apply_model(e);
+    apply_text(e, "text", &s_->text);
+    apply_text(e, "pair", &s_->pair);
+    apply_enum(e, "view", kViewNames, &s_->view);
+    apply_index(e, "layer", &s_->layer, false);
+    apply_index(e, "head", &s_->head, false);
+    apply_index(e, "token", &s_->token, true);
+    apply_enum(e, "cmap", kColormapNames, &s_->colormap, {{"grey", Colormap::Gray}});
+    apply_enum(e, "scale", kScaleNames, &s_->scale);
+    apply_threshold(e);
+    apply_bool(e, "hide", &s_->hide_special);
+    apply_enum(e, "merge", kMergeNames, &s_->merge, {{"characters", Merge::Characters}, {"char", Merge::Characters},
+                                                     {"token", Merge::Tokens}, {"word", Merge::Words}});
+    apply_knocked_out(e);
+    apply_bool(e, "embed", &s_->embed);
+  }
+
+  ViewState* s_;
+  std::vector<std::string>* notices_;
+};
+
+}  // namespace
+
+bool ViewState::operator==(const ViewState& o) const {
+  return model == o.model && model_hash == o.model_hash && text == o.text && pair == o.pair && view == o.view &&
+         layer == o.layer && head == o.head && token == o.token && colormap == o.colormap && scale == o.scale &&
+         threshold == o.threshold && hide_special == o.hide_special && merge == o.merge &&
+         knocked_out == o.knocked_out && embed == o.embed;
+}
+
+const char* view_name(ViewKind v) { return kViewNames[static_cast<size_t>(v)]; }
+const char* colormap_name(Colormap c) { return kColormapNames[static_cast<size_t>(c)]; }
+const char* scale_name(Scale s) { return kScaleNames[static_cast<size_t>(s)]; }
+const char* merge_name(Merge m) { return kMergeNames[static_cast<size_t>(m)]; }
+
+const std::vector<std::string>& builtin_models() {
+  static const std::vector<std::string> names = {"zh-bert-mini", "zh-bert-ner-mini", "gpt2-mini"};
+  return names;
+}
+
+std::string percent_encode(const std::string& utf8) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(utf8.size() * 3);
+  for (char ch : utf8) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (is_unreserved(c)) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string encode_fragment(const ViewState& s) { return encode_with(s, percent_encode); }
+
+std::string encode_fragment_compact(const ViewState& s) { return "z=" + pack_compact(encode_with(s, minimal_escape)); }
+
+std::vector<std::string> apply_fragment(const std::string& fragment, ViewState* s) {
+  std::vector<std::string> notices;
+  Decoder(s, &notices).run(fragment);
+  return notices;
+}
+
+DecodeResult decode_fragment(const std::string& fragment) {
+  DecodeResult r;
+  r.notices = apply_fragment(fragment, &r.state);
+  return r;
+}
+
+void clamp_to_model(ViewState* s, int n_layers, int n_heads, int n_tokens, std::vector<std::string>* notices) {
+  auto note = [&](std::string msg) {
+    if (notices) notices->push_back(std::move(msg));
+  };
+  if (n_layers > 0 && (s->layer < 0 || s->layer >= n_layers)) {
+    const int to = s->layer < 0 ? 0 : n_layers - 1;
+    note("layer=" + std::to_string(s->layer) + " is out of range: the model has " + std::to_string(n_layers) +
+         " layers (0 to " + std::to_string(n_layers - 1) + "); showing layer " + std::to_string(to));
+    s->layer = to;
+  }
+  if (n_heads > 0 && (s->head < 0 || s->head >= n_heads)) {
+    const int to = s->head < 0 ? 0 : n_heads - 1;
+    note("head=" + std::to_string(s->head) + " is out of range: the model has " + std::to_string(n_heads) +
+         " heads (0 to " + std::to_string(n_heads - 1) + "); showing head " + std::to_string(to));
+    s->head = to;
+  }
+  if (n_tokens >= 0 && s->token != -1 && (s->token < 0 || s->token >= n_tokens)) {
+    note("token=" + std::to_string(s->token) + " is out of range: the input has " + std::to_string(n_tokens) +
+         " tokens; no token pinned");
+    s->token = -1;
+  }
+  if (n_layers > 0 && n_heads > 0 && !s->knocked_out.empty()) {
+    std::vector<HeadRef> kept;
+    std::string dropped;
+    int n_dropped = 0;
+    for (const HeadRef& h : s->knocked_out) {
+      if (h.layer >= 0 && h.layer < n_layers && h.head >= 0 && h.head < n_heads) {
+        kept.push_back(h);
+      } else if (++n_dropped <= 5) {
+        dropped += (n_dropped > 1 ? ", " : "") + std::to_string(h.layer) + "." + std::to_string(h.head);
+      }
+    }
+    if (n_dropped > 5) dropped += " and " + std::to_string(n_dropped - 5) + " more";
+    if (n_dropped > 0) {
+      note("ko: " + dropped + (n_dropped == 1 ? " is" : " are") + " outside the model (" + std::to_string(n_layers) +
+           " layers x " + std::to_string(n_heads) + " heads); not knocked out");
+      s->knocked_out = std::move(kept);
+    }
+  }
+}
+
+void normalize_knocked_out(ViewState* s) {
+  std::sort(s->knocked_out.begin(), s->knocked_out.end());
+  s->knocked_out.erase(std::unique(s->knocked_out.begin(), s->knocked_out.end()), s->knocked_out.end());
+}
+
+std::vector<uint8_t> head_mask_from(const ViewState& s, int n_layers, int n_heads) {
+  std::vector<uint8_t> mask;
+  if (n_layers <= 0 || n_heads <= 0) return mask;
+  for (const HeadRef& h : s.knocked_out) {
+    if (h.layer < 0 || h.layer >= n_layers || h.head < 0 || h.head >= n_heads) continue;
+    if (mask.empty()) mask.assign(static_cast<size_t>(n_layers) * n_heads, 0);
+    mask[static_cast<size_t>(h.layer) * n_heads + h.head] = 1;
+  }
+  return mask;
+}
+
+}  // namespace attnviz
