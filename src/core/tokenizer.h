@@ -18,7 +18,9 @@ enum class TokenizerKind { WordPiece, ByteLevelBPE };
 struct Encoding {
   std::vector<int32_t> ids;       // (T)
   std::vector<std::string> tokens;  // (T) vocabulary strings, as Hugging Face's `tokens` ("##ing", "Ġthe", "[CLS]")
-  std::vector<int32_t> type_ids;  // (T) 0 for the first text, 1 for the pair (BERT); all 0 for GPT-2
+  // (T) 0 for the first text, 1 for the pair (as Hugging Face's Encoding; GPT-2 models take no token types, so
+  // a GPT-2 caller ignores them; without a pair they are all 0)
+  std::vector<int32_t> type_ids;
   // (T) UTF-8 byte span [begin, end) of each token in the text it came from ([0,0] for added special tokens);
   // tokens of the pair (type_ids == 1) index into text_pair.
   std::vector<std::pair<int32_t, int32_t>> offsets;
@@ -65,8 +67,9 @@ class Tokenizer {
   int unk_id() const;
   int eos_id() const;  // GPT-2 <|endoftext|>
 
+  struct Impl;  // opaque (tokenizer.cpp); public only so the loaders there can fill it
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
