@@ -1,0 +1,489 @@
+// App actions: running the model on the current input, swapping models, share-link state in and out, and the grid
+// of (possibly merged) matrices the heatmaps show. No GL, no emscripten: the platform calls in.
+#include "app.h"
+
+#include <imgui.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace attnviz {
+namespace {
+
+using json = nlohmann::json;
+
+const char* const kBuiltinModels[] = {"zh-bert-mini", "zh-bert-ner-mini", "gpt2-mini"};
+
+bool is_builtin(const std::string& name) {
+  for (const char* m : kBuiltinModels)
+    if (name == m) return true;
+  return false;
+}
+
+// A link's layer/head/token are checked against the model once it is loaded (it may still be downloading).
+bool g_clamp_with_notices = false;
+
+void add_notice(App& app, const std::string& n) {
+  if (std::find(app.notices.begin(), app.notices.end(), n) == app.notices.end()) app.notices.push_back(n);
+  if (app.notices.size() > 12) app.notices.erase(app.notices.begin());
+}
+
+// Silent clamping after ordinary edits (a pinned token beyond a shortened text simply unpins).
+void clamp_quietly(App& app) {
+  int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
+  ViewState& v = app.view;
+  if (L > 0) v.layer = std::clamp(v.layer, 0, L - 1);
+  if (H > 0) v.head = std::clamp(v.head, 0, H - 1);
+  if (v.token >= T) v.token = -1;
+  if (L > 0 && H > 0) {
+    std::vector<HeadRef> ko;
+    for (const HeadRef& k : v.knocked_out)
+      if (k.layer >= 0 && k.layer < L && k.head >= 0 && k.head < H) ko.push_back(k);
+    v.knocked_out = ko;
+  }
+}
+
+// Labels of merged groups: the span of text they cover ("北京", "playing"), or the special token itself.
+std::string group_label(const App& app, int first, int last) {
+  const Encoding& e = app.run.enc;
+  if (first == last) return token_label(app, first);
+  const std::string& src = e.type_ids.size() > static_cast<size_t>(first) && e.type_ids[first] == 1 ? app.view.pair
+                                                                                                       : app.view.text;
+  int b = e.offsets[first].first, en = e.offsets[last].second;
+  for (int i = first; i <= last; i++) {
+    b = std::min(b, e.offsets[i].first);
+    en = std::max(en, e.offsets[i].second);
+  }
+  if (b >= 0 && en > b && en <= static_cast<int>(src.size())) {
+    std::string s = src.substr(b, en - b);
+    if (s.find_first_not_of(" \t\r\n") != std::string::npos) {
+      s.erase(0, s.find_first_not_of(" \t\r\n"));
+      note_glyphs(s);
+      return s;
+    }
+  }
+  std::string s;
+  for (int i = first; i <= last; i++) s += token_label(app, i);
+  return s;
+}
+
+}  // namespace
+
+int app_n_layers(const App& app) { return app.model ? app.model->model.config().n_layers : 0; }
+int app_n_heads(const App& app) { return app.model ? app.model->model.config().n_heads : 0; }
+int app_n_tokens(const App& app) { return app.run.valid ? app.run.act.T : 0; }
+
+const float* app_attention(const App& app, int layer, int head) {
+  int L = app_n_layers(app), H = app_n_heads(app);
+  if (!app.run.valid || layer < 0 || layer >= L || head < 0 || head >= H) return nullptr;
+  return app.run.act.attention(layer, head, H);
+}
+
+void app_request_run(App& app) {
+  app.run_pending = true;
+  app.last_edit_time = ImGui::GetCurrentContext() ? ImGui::GetTime() : 0.0;
+}
+
+bool app_run_now(App& app) {
+  app.run_pending = false;
+  if (!app.model) return false;
+  LoadedModel& lm = *app.model;
+  const ModelConfig& cfg = lm.model.config();
+  RunResult& r = app.run;
+  EncodeOptions eo;
+  eo.max_length = cfg.max_positions;
+  Encoding enc = lm.tokenizer.encode(app.view.text, cfg.family == Family::Bert ? std::string_view(app.view.pair)
+                                                                              : std::string_view(), eo);
+  note_glyphs(app.view.text);
+  note_glyphs(app.view.pair);
+  if (enc.ids.empty()) {  // GPT-2 on an empty text: nothing to run, nothing to draw
+    r.valid = false;
+    r.enc = std::move(enc);
+    r.act.T = 0;
+    r.generation++;
+    app.run_count++;
+    app_update_grid(app);
+    return true;
+  }
+  ForwardOptions fo;
+  if (cfg.head == HeadKind::MaskedLM) {
+    for (size_t i = 0; i < enc.ids.size(); i++)
+      if (enc.ids[i] == lm.tokenizer.mask_id()) fo.lm_positions.push_back(static_cast<int>(i));
+  } else if (cfg.head == HeadKind::CausalLM) {
+    fo.lm_positions.push_back(static_cast<int>(enc.ids.size()) - 1);
+  }
+  int L = cfg.n_layers, H = cfg.n_heads;
+  fo.head_mask = head_mask_from(app.view, L, H);
+  auto t0 = std::chrono::steady_clock::now();
+  Status st = lm.model.forward(enc.ids, enc.type_ids, fo, &r.act);
+  auto t1 = std::chrono::steady_clock::now();
+  if (!st) {
+    r.valid = false;
+    r.generation++;
+    app_update_grid(app);
+    app_set_error(app, st.message);
+    return false;
+  }
+  int T = r.act.T;
+  r.ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+  r.act.ms = r.ms;
+  r.truncated = enc.truncated;
+  r.enc = std::move(enc);
+  r.is_cls.assign(T, 0);
+  r.is_sep.assign(T, 0);
+  for (int i = 0; i < T; i++) {
+    int id = r.enc.ids[i];
+    if (cfg.family == Family::Bert) {
+      r.is_cls[i] = id == lm.tokenizer.cls_id();
+      r.is_sep[i] = id == lm.tokenizer.sep_id();
+    } else {
+      r.is_cls[i] = i == 0;  // GPT-2 has no [CLS]: its first token plays the attention-sink role
+      r.is_sep[i] = id == lm.tokenizer.eos_id();
+    }
+  }
+  size_t TT = static_cast<size_t>(T) * T;
+  r.head_mean.assign(L * TT, 0.0f);
+  for (int l = 0; l < L; l++) mean_over_heads(r.act.attention(l, 0, H), H, T, r.head_mean.data() + l * TT);
+  r.rollout.assign(L * TT, 0.0f);
+  attention_rollout(r.act.attentions.data(), L, H, T, r.rollout.data());
+  r.stats.resize(static_cast<size_t>(L) * H);
+  for (int l = 0; l < L; l++)
+    for (int h = 0; h < H; h++) r.stats[l * H + h] = head_stats(r.act.attention(l, h, H), T, r.is_cls, r.is_sep);
+  r.valid = true;
+  r.generation++;
+  app.run_count++;
+  for (int i = 0; i < T; i++) note_glyphs(i < static_cast<int>(r.enc.display.size()) ? r.enc.display[i] : r.enc.tokens[i]);
+  // Prediction lists show vocabulary entries that need not be in the text: note the likely ones' glyphs now.
+  if (r.act.logit_cols > 0 && (cfg.head == HeadKind::MaskedLM || cfg.head == HeadKind::CausalLM)) {
+    size_t rows = r.act.logits.size() / r.act.logit_cols;
+    for (size_t p = 0; p < rows && p < 16; p++) {
+      const float* row = r.act.logits.data() + p * r.act.logit_cols;
+      std::vector<int> idx(r.act.logit_cols);
+      for (int j = 0; j < r.act.logit_cols; j++) idx[j] = j;
+      int k = std::min(12, r.act.logit_cols);
+      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int a, int b) { return row[a] > row[b]; });
+      for (int j = 0; j < k; j++) note_glyphs(lm.tokenizer.display_token(idx[j]));
+    }
+  }
+  if (g_clamp_with_notices) {
+    clamp_to_model(&app.view, L, H, T, &app.notices);
+    g_clamp_with_notices = false;
+  } else {
+    clamp_quietly(app);
+  }
+  app_update_grid(app);
+  return true;
+}
+
+void app_set_error(App& app, const std::string& message) {
+  app.last_error = message;
+  add_notice(app, message);
+}
+
+void app_set_model(App& app, std::unique_ptr<LoadedModel> m) {
+  app.model = std::move(m);
+  app.view.model = app.model->name;
+  app.view.model_hash = app.model->hash;
+  for (const auto& l : app.model->model.config().labels) note_glyphs(l);
+  app.run = RunResult{};
+  app.run.generation = app.grid.generation + 1;  // textures must re-upload even if counts coincide
+  app.grid = Grid{};
+  app_run_now(app);
+}
+
+std::string files_hash(const FileMap& files) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64 offset basis
+  auto mix = [&h](const void* p, size_t n) {
+    const unsigned char* b = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < n; i++) {
+      h ^= b[i];
+      h *= 1099511628211ull;
+    }
+  };
+  for (const auto& [name, data] : files) {  // std::map: names in a fixed order, whatever order they were dropped in
+    if (name == "training_metrics.json" || name == "generation_config.json") continue;  // do not change the weights
+    mix(name.data(), name.size());
+    mix("\0", 1);
+    mix(data.data(), data.size());
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Status app_load_model(App& app, const FileMap& files, const std::string& name, const std::string& hash) {
+  auto lm = std::make_unique<LoadedModel>();
+  lm->name = name;
+  lm->hash = hash;
+  std::string what = name.rfind("user:", 0) == 0 ? name.substr(5) : name;
+  Status st = Model::load(files, what, &lm->model);
+  if (st) st = Tokenizer::load(files, what, &lm->tokenizer);
+  if (st && lm->tokenizer.vocab_size() > 0 && lm->model.config().vocab_size > 0 &&
+      lm->tokenizer.vocab_size() > lm->model.config().vocab_size) {
+    st = Status::error(what + ": the tokenizer has " + std::to_string(lm->tokenizer.vocab_size()) +
+                       " tokens but config.json says vocab_size " + std::to_string(lm->model.config().vocab_size) +
+                       " (tokenizer files from another model?)");
+  }
+  app.loading_name.clear();
+  app.loading_progress = -1;
+  if (!st) {
+    app_set_error(app, st.message + (app.model ? " — keeping " + app.model->name : ""));
+    return st;
+  }
+  app.last_error.clear();
+  if (!app.wanted_hash.empty() && name.rfind("user:", 0) == 0) {
+    if (hash != app.wanted_hash)
+      add_notice(app, "These files differ from the ones the link was made with (hash " + hash + ", the link says " +
+                          app.wanted_hash + "): what you see may not be what the link's author saw.");
+    app.wanted_hash.clear();
+  }
+  app_set_model(app, std::move(lm));
+  return Status::success();
+}
+
+void app_apply_fragment(App& app, const std::string& fragment) {
+  DecodeResult r = decode_fragment(fragment);
+  for (const auto& n : r.notices) add_notice(app, n);
+  std::string current = app.model ? app.model->name : "";
+  std::string wanted = r.state.model;
+  app.view = r.state;
+  app.embed = r.state.embed;
+  g_clamp_with_notices = true;
+  if (wanted != current) {
+    if (wanted.rfind("user:", 0) == 0) {
+      app.wanted_hash = r.state.model_hash;
+      add_notice(app, "This link was made with your own model \"" + wanted.substr(5) +
+                          "\": drop its files (config.json, model.safetensors, tokenizer files) on the page or use "
+                          "\"Load files…\" to see it. Showing " + (current.empty() ? "zh-bert-mini" : current) +
+                          " meanwhile.");
+      if (current.empty() && app.platform.request_model) app.platform.request_model("zh-bert-mini");
+    } else if (is_builtin(wanted)) {
+      if (app.platform.request_model) app.platform.request_model(wanted);
+    } else {
+      add_notice(app, "model=" + wanted + " is not a built-in model (zh-bert-mini, zh-bert-ner-mini, gpt2-mini): "
+                      "showing " + (current.empty() ? "zh-bert-mini" : current) + ".");
+      if (current.empty() && app.platform.request_model) app.platform.request_model("zh-bert-mini");
+    }
+    if (!current.empty()) {  // keep showing the current model until the new one arrives
+      app.view.model = current;
+      app.view.model_hash = app.model->hash;
+    }
+  }
+  if (app.model) app_run_now(app);
+}
+
+std::string app_fragment(const App& app) {
+  ViewState s = app.view;
+  s.embed = app.embed;
+  if (s.text.size() + s.pair.size() > 1500) return encode_fragment_compact(s);
+  return encode_fragment(s);
+}
+
+void app_update_grid(App& app) {
+  Grid& g = app.grid;
+  const RunResult& r = app.run;
+  if (g.generation == r.generation && g.merge == app.view.merge) return;
+  g = Grid{};
+  g.merge = app.view.merge;
+  g.generation = r.generation;
+  if (!r.valid) return;
+  int T = r.act.T, L = app_n_layers(app), H = app_n_heads(app);
+  const Encoding& e = r.enc;
+  if (g.merge == Merge::Tokens || static_cast<int>(e.offsets.size()) != T) {
+    g.n = T;
+    g.group.resize(T);
+    for (int i = 0; i < T; i++) {
+      g.group[i] = i;
+      g.labels.push_back(token_label(app, i));
+      g.special.push_back(i < static_cast<int>(e.special.size()) ? e.special[i] : 0);
+    }
+    g.merge = app.view.merge;
+    return;
+  }
+  UnitKind kind = g.merge == Merge::Words ? UnitKind::kWords : UnitKind::kCharacters;
+  std::vector<uint8_t> starts(T, 1);  // (T)
+  // Each segment (text, pair) is split against its own text; a segment always starts a new unit.
+  int i = 0;
+  while (i < T) {
+    int seg = e.type_ids.empty() ? 0 : e.type_ids[i];
+    int j = i;
+    while (j < T && (e.type_ids.empty() ? 0 : e.type_ids[j]) == seg) j++;
+    std::vector<std::pair<int, int>> offs(e.offsets.begin() + i, e.offsets.begin() + j);
+    for (int k = i; k < j; k++)
+      if (k < static_cast<int>(e.special.size()) && e.special[k]) offs[k - i] = {0, 0};
+    std::vector<uint8_t> s = unit_starts(seg == 1 ? app.view.pair : app.view.text, offs, kind);
+    for (int k = i; k < j && k - i < static_cast<int>(s.size()); k++) starts[k] = s[k - i];
+    starts[i] = 1;
+    i = j;
+  }
+  g.group = groups_from_starts(starts);
+  int G = g.group.empty() ? 0 : g.group.back() + 1;
+  g.n = G;
+  for (int gi = 0, t = 0; gi < G; gi++) {
+    int first = t;
+    while (t < T && g.group[t] == gi) t++;
+    g.labels.push_back(group_label(app, first, t - 1));
+    bool sp = true;
+    for (int k = first; k < t; k++) sp = sp && k < static_cast<int>(e.special.size()) && e.special[k];
+    g.special.push_back(sp ? 1 : 0);
+  }
+  size_t TT = static_cast<size_t>(T) * T, GG = static_cast<size_t>(G) * G;
+  g.attention.resize(static_cast<size_t>(L) * H * GG);
+  for (int lh = 0; lh < L * H; lh++)
+    merge_attention(r.act.attentions.data() + lh * TT, T, g.group, G, g.attention.data() + lh * GG);
+  g.head_mean.resize(L * GG);
+  g.rollout.resize(L * GG);
+  for (int l = 0; l < L; l++) {
+    merge_attention(r.head_mean.data() + l * TT, T, g.group, G, g.head_mean.data() + l * GG);
+    merge_attention(r.rollout.data() + l * TT, T, g.group, G, g.rollout.data() + l * GG);
+  }
+}
+
+const float* app_grid_matrix(const App& app, HeatSource src, int layer, int head) {
+  const Grid& g = app.grid;
+  int L = app_n_layers(app), H = app_n_heads(app);
+  if (!app.run.valid || g.n <= 0 || layer < 0 || layer >= L) return nullptr;
+  if (src == HeatSource::Attention && (head < 0 || head >= H)) return nullptr;
+  size_t GG = static_cast<size_t>(g.n) * g.n;
+  bool merged = !g.attention.empty();
+  switch (src) {
+    case HeatSource::Attention:
+      return merged ? g.attention.data() + (static_cast<size_t>(layer) * H + head) * GG : app_attention(app, layer, head);
+    case HeatSource::HeadMean:
+      return (merged ? g.head_mean.data() : app.run.head_mean.data()) + layer * GG;
+    case HeatSource::Rollout:
+      return (merged ? g.rollout.data() : app.run.rollout.data()) + layer * GG;
+  }
+  return nullptr;
+}
+
+std::string app_state_json(const App& app) {
+  const ViewState& v = app.view;
+  json j;
+  j["model"] = v.model;
+  j["hash"] = v.model_hash;
+  j["text"] = v.text;
+  j["pair"] = v.pair;
+  j["view"] = view_name(v.view);
+  j["layer"] = v.layer;
+  j["head"] = v.head;
+  j["token"] = v.token;
+  j["cmap"] = colormap_name(v.colormap);
+  j["scale"] = scale_name(v.scale);
+  j["threshold"] = v.threshold;
+  j["hide_special"] = v.hide_special;
+  j["merge"] = merge_name(v.merge);
+  json ko = json::array();
+  for (const HeadRef& k : v.knocked_out) ko.push_back(json::array({k.layer, k.head}));
+  j["knockout"] = ko;
+  j["embed"] = app.embed;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Status app_set_state_json(App& app, const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::error("setState: expected an object");
+  ViewState& v = app.view;
+  std::vector<std::string> bad;
+  auto get_int = [&](const char* key, int* out) {
+    auto it = j.find(key);
+    if (it == j.end()) return;
+    if (it->is_number_integer()) *out = static_cast<int>(it->get<int64_t>());
+    else if (it->is_number() && it->get<double>() == static_cast<int>(it->get<double>())) *out = static_cast<int>(it->get<double>());
+    else bad.push_back(key);
+  };
+  auto get_str = [&](const char* key, std::string* out) {
+    auto it = j.find(key);
+    if (it == j.end()) return false;
+    if (!it->is_string()) {
+      bad.push_back(key);
+      return false;
+    }
+    *out = it->get<std::string>();
+    return true;
+  };
+  std::string s;
+  bool rerun = false;
+  if (get_str("text", &s) && s != v.text) v.text = s, rerun = true;
+  if (get_str("pair", &s) && s != v.pair) v.pair = s, rerun = true;
+  if (get_str("view", &s)) {
+    bool found = false;
+    for (int k = 0; k <= static_cast<int>(ViewKind::Stats); k++)
+      if (s == view_name(static_cast<ViewKind>(k))) v.view = static_cast<ViewKind>(k), found = true;
+    if (!found) bad.push_back("view");
+  }
+  get_int("layer", &v.layer);
+  get_int("head", &v.head);
+  get_int("token", &v.token);
+  if (get_str("cmap", &s) || get_str("colormap", &s)) {
+    if (s == "viridis") v.colormap = Colormap::Viridis;
+    else if (s == "magma") v.colormap = Colormap::Magma;
+    else if (s == "cividis") v.colormap = Colormap::Cividis;
+    else if (s == "gray" || s == "grey" || s == "grayscale") v.colormap = Colormap::Gray;
+    else bad.push_back("cmap");
+  }
+  if (get_str("scale", &s)) {
+    if (s == "linear") v.scale = Scale::Linear;
+    else if (s == "sqrt") v.scale = Scale::Sqrt;
+    else if (s == "log") v.scale = Scale::Log;
+    else bad.push_back("scale");
+  }
+  if (auto it = j.find("threshold"); it != j.end()) {
+    if (it->is_number()) v.threshold = std::clamp(static_cast<float>(it->get<double>()), 0.0f, 1.0f);
+    else bad.push_back("threshold");
+  }
+  if (auto it = j.find("hide_special"); it != j.end()) {
+    if (it->is_boolean()) v.hide_special = it->get<bool>();
+    else bad.push_back("hide_special");
+  }
+  if (auto it = j.find("embed"); it != j.end()) {
+    if (it->is_boolean()) app.embed = v.embed = it->get<bool>();
+    else bad.push_back("embed");
+  }
+  if (get_str("merge", &s)) {
+    if (s == "tokens" || s == "token") v.merge = Merge::Tokens;
+    else if (s == "characters" || s == "chars") v.merge = Merge::Characters;
+    else if (s == "words") v.merge = Merge::Words;
+    else bad.push_back("merge");
+  }
+  if (auto it = j.find("knockout"); it != j.end()) {
+    if (it->is_array()) {
+      // [[layer, head], ...], or flat indices layer * n_heads + head.
+      ViewState tmp = v;
+      tmp.knocked_out.clear();
+      int H = std::max(1, app_n_heads(app));
+      for (const auto& e : *it) {
+        if (e.is_array() && e.size() == 2 && e[0].is_number_integer() && e[1].is_number_integer())
+          tmp.knocked_out.push_back(HeadRef{static_cast<int>(e[0].get<int64_t>()), static_cast<int>(e[1].get<int64_t>())});
+        else if (e.is_number_integer())
+          tmp.knocked_out.push_back(HeadRef{static_cast<int>(e.get<int64_t>() / H), static_cast<int>(e.get<int64_t>() % H)});
+        else
+          bad.push_back("knockout");
+      }
+      normalize_knocked_out(&tmp);
+      if (!(tmp.knocked_out == v.knocked_out)) v.knocked_out = tmp.knocked_out, rerun = true;
+    } else {
+      bad.push_back("knockout");
+    }
+  }
+  if (get_str("model", &s) && (!app.model || s != app.model->name)) {
+    if (is_builtin(s)) {
+      if (app.platform.request_model) app.platform.request_model(s);
+    } else {
+      bad.push_back("model");
+    }
+  }
+  if (rerun || app.run_pending) app_run_now(app);
+  else clamp_quietly(app);
+  app_update_grid(app);
+  if (!bad.empty()) {
+    std::string m = "setState: ignored bad value(s) for";
+    for (const auto& b : bad) m += " " + b;
+    return Status::error(m);
+  }
+  return Status::success();
+}
+
+}  // namespace attnviz

@@ -1,0 +1,63 @@
+// Renderer: the heatmaps on the GPU. After each run (or merge change) every head's (n, n) attention, the per-layer
+// head means and the rollout are uploaded once into float texture arrays; each heatmap is then one textured quad drawn
+// through the colormap shader (shaders/heatmap.*.glsl), switched in and out of ImGui's own program with draw-list
+// callbacks. GL + ImGui only; the platform picks the GLSL version line.
+#pragma once
+#include <imgui.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "app.h"
+
+namespace attnviz {
+
+class Renderer {
+ public:
+  // glsl_header: "#version 300 es\nprecision highp float;\n..." (WebGL2) or "#version 330 core\n" (desktop).
+  // Shader sources are compiled in (CMake embeds shaders/*.glsl). False + error() when GL refuses them.
+  bool init(const std::string& glsl_header);
+  void shutdown();
+  const std::string& error() const { return error_; }
+  bool ready() const { return program_ != 0; }
+
+  void begin_frame();         // forget last frame's callback parameters
+  void sync(const App& app);  // upload the grid's matrices if the run or merge mode changed since the last upload
+
+  // Adds to `dl` a quad from p0 to p1 showing the part [uv0, uv1] (fractions of rows/columns) of one image.
+  // False when nothing is uploaded for it (the caller may draw a placeholder).
+  bool add_heatmap(ImDrawList* dl, const ViewState& vs, HeatSource src, int layer, int head, ImVec2 p0, ImVec2 p1,
+                   ImVec2 uv0 = ImVec2(0, 0), ImVec2 uv1 = ImVec2(1, 1));
+
+  int uploads() const { return uploads_; }  // texture uploads so far (tests: once per run, not per frame)
+  size_t gpu_bytes() const { return gpu_bytes_; }
+
+  struct DrawParams {  // one heatmap's uniforms, alive until the frame is rendered
+    Renderer* self;
+    unsigned array_tex;
+    int layer, n, cmap, scale, hide;
+    float threshold;
+  };
+
+ private:
+  unsigned program_ = 0;
+  int loc_proj_ = -1, loc_images_ = -1, loc_special_ = -1, loc_lut_ = -1, loc_layer_ = -1, loc_n_ = -1,
+      loc_cmap_ = -1, loc_scale_ = -1, loc_hide_ = -1, loc_threshold_ = -1, loc_mask_color_ = -1;
+  unsigned lut_tex_ = 0, special_tex_ = 0;
+  std::vector<unsigned> arrays_;       // texture arrays holding all images, split at max_layers_
+  int max_layers_ = 256;
+  int n_ = 0, L_ = 0, H_ = 0;          // shape of what is uploaded
+  uint64_t generation_ = 0;
+  Merge merge_ = Merge::Tokens;
+  int uploads_ = 0;
+  size_t gpu_bytes_ = 0;
+  std::deque<DrawParams> params_;      // stable addresses for the draw callbacks
+  std::string error_;
+
+  void free_arrays();
+  static void draw_callback(const ImDrawList* dl, const ImDrawCmd* cmd);
+};
+
+}  // namespace attnviz

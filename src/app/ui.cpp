@@ -1,0 +1,269 @@
+// UI: the window layout around the views (see ui.h). The views draw into the regions this file lays out.
+#include "ui.h"
+
+#include <imgui.h>
+
+#include <cstdio>
+
+#include "fonts.h"
+#include "renderer.h"
+
+namespace attnviz {
+namespace {
+
+const char* const kModels[] = {"zh-bert-mini", "zh-bert-ner-mini", "gpt2-mini"};
+const char* const kModelHelp[] = {
+    "Chinese BERT (masked language model), 6 layers x 8 heads. Put [MASK] in the text to see its guesses.",
+    "zh-bert-mini fine-tuned to tag people, places and organisations (BIO tags per character).",
+    "GPT-2 style causal model (English + Chinese), 6 layers x 8 heads. Each token sees only earlier ones."};
+
+struct ViewTab {
+  ViewKind kind;
+  const char* title;
+  const char* help;
+  void (*draw)(App&);
+};
+
+const ViewTab kTabs[] = {
+    {ViewKind::Model, "Model", "Every attention head of every layer as a small heatmap (rows = queries, columns = keys; "
+                               "bright = much attention). Click one to select it, double-click to open it large. "
+                               "Arrow keys move between layers (up/down) and heads (left/right).",
+     draw_model_view},
+    {ViewKind::Matrix, "Matrix", "The selected head large: row i shows how token i (the query) spreads its attention over "
+                                 "all tokens (the keys); each row sums to 1. Hover for exact weights, wheel to zoom, "
+                                 "drag to pan, click a row to pin that token in every view.",
+     draw_matrix_view},
+    {ViewKind::Lines, "Lines", "The selected head drawn as lines from each token on the left to the tokens it attends "
+                               "to on the right; thicker = more attention.",
+     draw_lines_view},
+    {ViewKind::Neuron, "Neuron", "How one attention weight is computed: the query vector of the pinned token, the key "
+                                 "vectors of the others, their products, the scaled dot products and the softmax.",
+     draw_neuron_view},
+    {ViewKind::Rollout, "Rollout", "Mean over heads per layer, and attention rollout (Abnar & Zuidema 2020): attention "
+                                   "multiplied through the layers (with the residual path), an estimate of how much "
+                                   "each input token flows into each position.",
+     draw_rollout_view},
+    {ViewKind::Stats, "Stats", "Numbers per head: entropy (how spread out), mean distance, attention on [CLS] / [SEP], "
+                               "on itself, on the previous / next token. Sort to find heads with a pattern.",
+     draw_stats_view},
+};
+
+void draw_top_bar(App& app) {
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("attnviz");
+  ImGui::SameLine();
+  ImGui::TextDisabled("attention in the browser");
+  ImGui::SameLine(0, 24);
+  ImGui::SetNextItemWidth(170);
+  std::string current = app.model ? app.model->name : app.view.model;
+  bool loading = !app.loading_name.empty();
+  if (ImGui::BeginCombo("##model", current.c_str())) {
+    for (int i = 0; i < 3; i++) {
+      bool sel = current == kModels[i];
+      if (ImGui::Selectable(kModels[i], sel) && !sel && app.platform.request_model) app.platform.request_model(kModels[i]);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kModelHelp[i]);
+    }
+    ImGui::EndCombo();
+  }
+  if (ImGui::IsItemHovered() && !ImGui::IsPopupOpen("##model")) ImGui::SetTooltip("Pick a built-in model");
+  ImGui::SameLine();
+  if (ImGui::Button("Load folder…") && app.platform.open_folder) app.platform.open_folder();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Your own Hugging Face BERT or GPT-2 model folder (config.json, model.safetensors,\n"
+                      "tokenizer.json or vocab files), e.g. bert-base-chinese. Or drop it on the page.\n"
+                      "The files are read in your browser and never uploaded.");
+  ImGui::SameLine();
+  if (ImGui::Button("Load files…") && app.platform.open_files) app.platform.open_files();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Your own Hugging Face BERT or GPT-2 model: pick its folder or files (config.json,\n"
+                      "model.safetensors, tokenizer.json or vocab files), or drop them on the page.\n"
+                      "The files are read in your browser and never uploaded.");
+  if (loading) {
+    ImGui::SameLine();
+    char label[160];
+    if (app.loading_progress >= 0)
+      std::snprintf(label, sizeof(label), "%s %.0f%%", app.loading_name.c_str(), app.loading_progress * 100);
+    else
+      std::snprintf(label, sizeof(label), "%s…", app.loading_name.c_str());
+    ImGui::ProgressBar(app.loading_progress >= 0 ? app.loading_progress : 0.0f, ImVec2(220, 0), label);
+  }
+  float right = ImGui::GetWindowContentRegionMax().x;
+  ImGui::SameLine(right - 250);
+  if (ImGui::Button("Copy link")) {
+    std::string url = (app.platform.page_url ? app.platform.page_url() : std::string()) + "#" + app_fragment(app);
+    if (app.platform.copy_text) app.platform.copy_text(url);
+    else ImGui::SetClipboardText(url.c_str());
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Copy a link that opens this exact view (model, text, layer, head, token, options)");
+  ImGui::SameLine();
+  bool embed = app.embed;
+  if (ImGui::Checkbox("Embed", &embed)) app.embed = app.view.embed = embed;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Hide the side panels (for slides and iframes); the link keeps it");
+}
+
+void draw_notices(App& app) {
+  if (app.notices.empty()) return;
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.30f, 0.22f, 0.08f, 1.0f));
+  float h = ImGui::GetTextLineHeightWithSpacing() * std::min<size_t>(app.notices.size(), 4) + 10;
+  ImGui::BeginChild("##notices", ImVec2(0, h), false);
+  int remove = -1;
+  for (size_t i = 0; i < app.notices.size(); i++) {
+    ImGui::PushID(static_cast<int>(i));
+    if (ImGui::SmallButton("x")) remove = static_cast<int>(i);
+    ImGui::SameLine();
+    bool is_error = app.notices[i] == app.last_error;
+    if (is_error) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.55f, 0.5f, 1.0f));
+    ImGui::TextWrapped("%s", app.notices[i].c_str());
+    if (is_error) ImGui::PopStyleColor();
+    ImGui::PopID();
+  }
+  if (remove >= 0) app.notices.erase(app.notices.begin() + remove);
+  ImGui::EndChild();
+  ImGui::PopStyleColor();
+}
+
+void draw_status_bar(App& app) {
+  ImGui::Separator();
+  if (!app.model) {
+    ImGui::TextDisabled("%s", app.loading_name.empty() ? "no model" : "loading…");
+    return;
+  }
+  const ModelConfig& c = app.model->model.config();
+  ImGui::Text("%s", app.model->name.c_str());
+  ImGui::SameLine();
+  ImGui::TextDisabled("%s  %d layers x %d heads", c.architecture.c_str(), c.n_layers, c.n_heads);
+  ImGui::SameLine(0, 20);
+  ImGui::Text("T = %d", app_n_tokens(app));
+  ImGui::SameLine(0, 20);
+  ImGui::Text("%.1f ms", app.run.ms);
+  ImGui::SameLine(0, 20);
+  ImGui::Text("layer %d  head %d", app.view.layer, app.view.head);
+  if (app.view.token >= 0) {
+    ImGui::SameLine(0, 20);
+    ImGui::Text("token %d 「%s」", app.view.token, token_label(app, app.view.token).c_str());
+  }
+  if (app.run.truncated) {
+    ImGui::SameLine(0, 20);
+    ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "input truncated to %d tokens", c.max_positions);
+  }
+}
+
+void handle_keys(App& app) {
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput || ImGui::IsAnyItemActive() || !app.model) return;
+  int L = app_n_layers(app), H = app_n_heads(app);
+  ViewState& v = app.view;
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_UpArrow))) v.layer = std::max(0, v.layer - 1);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow))) v.layer = std::min(L - 1, v.layer + 1);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) v.head = std::max(0, v.head - 1);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) v.head = std::min(H - 1, v.head + 1);
+}
+
+void draw_views(App& app) {
+  static ViewKind shown = ViewKind::Model;
+  static bool first = true;
+  // The view changed from outside (link, setState, double-click in the model view): select its tab; ImGui applies
+  // that on the next frame, until then the open tab must not overwrite view.view.
+  bool external = first || shown != app.view.view;
+  ViewKind target = app.view.view;
+  if (ImGui::BeginTabBar("##views")) {
+    for (const ViewTab& t : kTabs) {
+      ImGuiTabItemFlags flags = external && t.kind == target ? ImGuiTabItemFlags_SetSelected : 0;
+      bool open = ImGui::BeginTabItem(t.title, nullptr, flags);
+      if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+        ImGui::TextUnformatted(t.help);
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+      }
+      if (open) {
+        if (!external) app.view.view = t.kind;
+        ImGui::TextDisabled("(?) what does this view show?");
+        if (ImGui::IsItemHovered()) {
+          ImGui::BeginTooltip();
+          ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+          ImGui::TextUnformatted(t.help);
+          ImGui::PopTextWrapPos();
+          ImGui::EndTooltip();
+        }
+        ImGui::BeginChild("##view", ImVec2(0, 0), false);
+        if (app.run.valid) t.draw(app);
+        else if (!app.model) ImGui::TextDisabled("Loading the model…");
+        else ImGui::TextDisabled("Type some text on the left to run the model.");
+        ImGui::EndChild();
+        ImGui::EndTabItem();
+      }
+    }
+    ImGui::EndTabBar();
+  }
+  first = false;
+  shown = external ? target : app.view.view;
+}
+
+}  // namespace
+
+void help_marker(const char* text) {
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered()) {
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+  }
+}
+
+void ui_setup_style(float pixel_ratio) {
+  ImGui::StyleColorsDark();
+  ImGuiStyle& s = ImGui::GetStyle();
+  s.WindowRounding = 0;
+  s.FrameRounding = 3;
+  s.GrabRounding = 3;
+  s.TabRounding = 3;
+  s.WindowPadding = ImVec2(8, 8);
+  s.ItemSpacing = ImVec2(8, 5);
+  s.Colors[ImGuiCol_WindowBg] = ImVec4(0.09f, 0.09f, 0.11f, 1.0f);
+  s.Colors[ImGuiCol_ChildBg] = ImVec4(0, 0, 0, 0);
+}
+
+void ui_frame(App& app) {
+  if (app.run_pending && app.model && ImGui::GetTime() - app.last_edit_time >= 0.15) app_run_now(app);
+  app_update_grid(app);
+  if (app.renderer) {
+    app.renderer->begin_frame();
+    app.renderer->sync(app);
+  }
+  handle_keys(app);
+
+  ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  ImGui::Begin("attnviz", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+  if (!app.embed) draw_top_bar(app);
+  draw_notices(app);
+  float status_h = ImGui::GetFrameHeightWithSpacing() + 4;
+  ImVec2 avail = ImGui::GetContentRegionAvail();
+  float body_h = std::max(100.0f, avail.y - status_h);
+  if (!app.embed) {
+    float side_w = std::min(360.0f, std::max(260.0f, avail.x * 0.28f));
+    ImGui::BeginChild("##side", ImVec2(side_w, body_h), true);
+    if (ImGui::CollapsingHeader("Input", ImGuiTreeNodeFlags_DefaultOpen)) draw_input_panel(app);
+    if (ImGui::CollapsingHeader("Options", ImGuiTreeNodeFlags_DefaultOpen)) draw_options_panel(app);
+    if (ImGui::CollapsingHeader("Predictions", ImGuiTreeNodeFlags_DefaultOpen) && app.run.valid)
+      draw_predictions_panel(app);
+    if (ImGui::CollapsingHeader("Knock out heads") && app.run.valid) draw_knockout_panel(app);
+    ImGui::EndChild();
+    ImGui::SameLine();
+  }
+  ImGui::BeginChild("##main", ImVec2(0, body_h), false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  draw_views(app);
+  ImGui::EndChild();
+  draw_status_bar(app);
+  ImGui::End();
+}
+
+}  // namespace attnviz

@@ -1,0 +1,281 @@
+// web_main: the page's entry point (Emscripten, WebGL2). Sets up GLFW + ImGui, runs the frame loop, sizes the
+// canvas for HiDPI, keeps location.hash in step with the view, and exports the C functions that web/attnviz.js calls
+// (model and font bytes in, test hook out). All model logic stays in C++; the JS only moves bytes and events.
+#include <emscripten.h>
+#include <emscripten/html5.h>
+#include <GLFW/glfw3.h>
+#include <GLES3/gl3.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "app.h"
+#include "fonts.h"
+#include "renderer.h"
+#include "ui.h"
+
+using namespace attnviz;
+
+namespace {
+
+App g_app;
+Renderer g_renderer;
+GLFWwindow* g_window = nullptr;
+std::map<std::string, std::pair<char*, size_t>> g_files;  // bytes handed over by JS (malloc'd), until loaded
+std::string g_clipboard;       // what Ctrl+V pastes (the browser's paste event fills it)
+std::string g_published;       // the fragment last written to location.hash
+ViewState g_published_state;
+double g_last_text_push = -10;
+bool g_link_applied = false;
+std::string g_ret;             // storage for strings returned to JS
+
+EM_JS(void, js_request_model, (const char* name), { attnvizGlue.requestModel(UTF8ToString(name)); });
+EM_JS(void, js_open_files, (int folder), { attnvizGlue.openFiles(folder != 0); });
+EM_JS(void, js_copy_text, (const char* text), { attnvizGlue.copyText(UTF8ToString(text)); });
+EM_JS(void, js_set_hash, (const char* frag, int push), { attnvizGlue.setHash(UTF8ToString(frag), push != 0); });
+EM_JS(char*, js_page_url, (), {
+  var s = location.href.split('#')[0];
+  var n = lengthBytesUTF8(s) + 1;
+  var p = _malloc(n);
+  stringToUTF8(s, p, n);
+  return p;
+});
+EM_JS(char*, js_initial_hash, (), {
+  var s = location.hash.replace(/^#/, '');
+  var n = lengthBytesUTF8(s) + 1;
+  var p = _malloc(n);
+  stringToUTF8(s, p, n);
+  return p;
+});
+
+std::string take_js_string(char* p) {
+  std::string s = p ? p : "";
+  free(p);
+  return s;
+}
+
+const char* clipboard_get(void*) { return g_clipboard.c_str(); }
+void clipboard_set(void*, const char* text) {
+  g_clipboard = text ? text : "";
+  js_copy_text(g_clipboard.c_str());
+}
+
+// Small moves (layer, head, token, options) replace the history entry; a new text, model or view pushes one so Back
+// returns to it. Typing pushes at most one entry per pause of two seconds.
+void sync_hash() {
+  if (!g_link_applied || !g_app.model || g_app.run_pending) return;
+  std::string f = app_fragment(g_app);
+  if (f == g_published) return;
+  const ViewState& a = g_app.view;
+  const ViewState& b = g_published_state;
+  bool text_changed = a.text != b.text || a.pair != b.pair;
+  bool big = text_changed || a.model != b.model || a.view != b.view;
+  double now = emscripten_get_now() / 1000.0;
+  bool push = big && !(text_changed && a.model == b.model && a.view == b.view && now - g_last_text_push < 2.0);
+  if (text_changed) g_last_text_push = now;
+  js_set_hash(f.c_str(), push ? 1 : 0);
+  g_published = f;
+  g_published_state = a;
+}
+
+void frame() {
+  double css_w = 0, css_h = 0;
+  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+  float dpr = static_cast<float>(emscripten_get_device_pixel_ratio());
+  if (dpr <= 0) dpr = 1;
+  int bw = std::max(1, static_cast<int>(std::lround(css_w * dpr)));
+  int bh = std::max(1, static_cast<int>(std::lround(css_h * dpr)));
+  int cur_w = 0, cur_h = 0;
+  emscripten_get_canvas_element_size("#canvas", &cur_w, &cur_h);
+  if (cur_w != bw || cur_h != bh) emscripten_set_canvas_element_size("#canvas", bw, bh);
+  g_app.ui_scale = dpr;
+
+  if (fonts_update(dpr)) {
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+  }
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  // Emscripten 3.1.6's GLFW knows nothing of HiDPI: ImGui works in CSS pixels, the framebuffer in device pixels, and
+  // GLFW reports the mouse in canvas (device) pixels.
+  io.DisplaySize = ImVec2(static_cast<float>(css_w), static_cast<float>(css_h));
+  io.DisplayFramebufferScale = ImVec2(static_cast<float>(bw) / std::max(1.0, css_w), static_cast<float>(bh) / std::max(1.0, css_h));
+  if (io.MousePos.x > -FLT_MAX / 2) {
+    io.MousePos.x /= io.DisplayFramebufferScale.x;
+    io.MousePos.y /= io.DisplayFramebufferScale.y;
+  }
+  if (!(io.DeltaTime > 0)) io.DeltaTime = 1.0f / 1000.0f;  // headless virtual time can repeat glfwGetTime()
+
+  ImGui::NewFrame();
+  ui_frame(g_app);
+  ImGui::Render();
+  glViewport(0, 0, bw, bh);
+  glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  sync_hash();
+}
+
+}  // namespace
+
+extern "C" {
+
+// --- bytes in ------------------------------------------------------------------------------------------------------
+// JS mallocs `data`, fills it and hands it over; C++ frees it after the load (so a 400 MB model is in the heap once).
+EMSCRIPTEN_KEEPALIVE void attnviz_add_file(const char* name, char* data, int len) {
+  auto it = g_files.find(name);
+  if (it != g_files.end()) free(it->second.first);
+  g_files[name] = {data, static_cast<size_t>(len < 0 ? 0 : len)};
+}
+
+EMSCRIPTEN_KEEPALIVE void attnviz_clear_files() {
+  for (auto& [name, f] : g_files) free(f.first);
+  g_files.clear();
+}
+
+// Loads the handed-over files as model `name` ("zh-bert-mini", or a user model's folder name when user != 0).
+// Returns 1 on success; on failure 0 with lastError set and the current model kept.
+EMSCRIPTEN_KEEPALIVE int attnviz_load_files(const char* name, int user) {
+  FileMap files;
+  for (const auto& [n, f] : g_files) files[n] = std::string_view(f.first, f.second);
+  std::string model_name = user ? std::string("user:") + name : std::string(name);
+  std::string hash = user ? files_hash(files) : std::string();
+  Status st = app_load_model(g_app, files, model_name, hash);
+  attnviz_clear_files();
+  return st.ok ? 1 : 0;
+}
+
+EMSCRIPTEN_KEEPALIVE void attnviz_set_font(char* data, int len) {
+  fonts_set_data(std::string(data, static_cast<size_t>(len)));
+  free(data);
+}
+
+EMSCRIPTEN_KEEPALIVE void attnviz_set_loading(const char* name, float progress) {
+  g_app.loading_name = name ? name : "";
+  g_app.loading_progress = progress;
+}
+
+EMSCRIPTEN_KEEPALIVE void attnviz_load_failed(const char* message) {
+  g_app.loading_name.clear();
+  g_app.loading_progress = -1;
+  app_set_error(g_app, message);
+}
+
+EMSCRIPTEN_KEEPALIVE void attnviz_set_clipboard(const char* text) { g_clipboard = text ? text : ""; }
+
+// --- share links ---------------------------------------------------------------------------------------------------
+EMSCRIPTEN_KEEPALIVE void attnviz_apply_fragment(const char* fragment) {
+  app_apply_fragment(g_app, fragment ? fragment : "");
+  g_link_applied = true;
+  g_published = app_fragment(g_app);  // the page shows the link's state: nothing new to write back
+  g_published_state = g_app.view;
+}
+
+EMSCRIPTEN_KEEPALIVE const char* attnviz_fragment() {
+  g_ret = app_fragment(g_app);
+  return g_ret.c_str();
+}
+
+// --- test hook -----------------------------------------------------------------------------------------------------
+EMSCRIPTEN_KEEPALIVE const char* attnviz_state() {
+  g_ret = app_state_json(g_app);
+  return g_ret.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* attnviz_set_state(const char* json) {
+  Status st = app_set_state_json(g_app, json ? json : "");
+  g_ret = st.ok ? "" : st.message;
+  return g_ret.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE void attnviz_set_text(const char* text) {
+  g_app.view.text = text ? text : "";
+  app_run_now(g_app);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* attnviz_tokens() {
+  nlohmann::json j = nlohmann::json::array();
+  if (g_app.run.valid || !g_app.run.enc.tokens.empty())
+    for (const auto& t : g_app.run.enc.tokens) j.push_back(t);
+  g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return g_ret.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE int attnviz_n_tokens() { return app_n_tokens(g_app); }
+EMSCRIPTEN_KEEPALIVE const float* attnviz_attention(int layer, int head) { return app_attention(g_app, layer, head); }
+EMSCRIPTEN_KEEPALIVE const char* attnviz_last_error() { return g_app.last_error.c_str(); }
+EMSCRIPTEN_KEEPALIVE int attnviz_run_count() { return static_cast<int>(g_app.run_count); }
+EMSCRIPTEN_KEEPALIVE int attnviz_has_model() { return g_app.model ? 1 : 0; }
+
+EMSCRIPTEN_KEEPALIVE const char* attnviz_notices() {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& n : g_app.notices) j.push_back(n);
+  g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return g_ret.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
+  nlohmann::json j;
+  j["model"] = g_app.model ? g_app.model->name : "";
+  j["T"] = app_n_tokens(g_app);
+  j["ms"] = g_app.run.ms;
+  j["layers"] = app_n_layers(g_app);
+  j["heads"] = app_n_heads(g_app);
+  j["grid"] = g_app.grid.n;
+  j["truncated"] = g_app.run.truncated;
+  j["uploads"] = g_renderer.uploads();
+  j["gpu_bytes"] = g_renderer.gpu_bytes();
+  j["glyphs"] = fonts_glyph_count();
+  j["renderer"] = g_renderer.ready() ? "ok" : g_renderer.error();
+  j["runs"] = g_app.run_count;
+  g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return g_ret.c_str();
+}
+
+}  // extern "C"
+
+int main() {
+  if (!glfwInit()) {
+    EM_ASM({ attnvizGlue.fatal('GLFW could not start (no WebGL2?)'); });
+    return 1;
+  }
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  g_window = glfwCreateWindow(1280, 800, "attnviz", nullptr, nullptr);
+  if (!g_window) {
+    EM_ASM({ attnvizGlue.fatal('This page needs WebGL2, which this browser did not provide.'); });
+    return 1;
+  }
+  glfwMakeContextCurrent(g_window);
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  ImGui_ImplGlfw_InitForOpenGL(g_window, true);
+  ImGui_ImplOpenGL3_Init("#version 300 es");
+  io.SetClipboardTextFn = clipboard_set;
+  io.GetClipboardTextFn = clipboard_get;
+  ui_setup_style(1.0f);
+  if (!g_renderer.init("#version 300 es\nprecision highp float;\nprecision highp int;\n"))
+    app_set_error(g_app, g_renderer.error() + " (heatmaps are drawn without the GPU shader)");
+  g_app.renderer = &g_renderer;
+  g_app.platform.request_model = [](const std::string& name) { js_request_model(name.c_str()); };
+  g_app.platform.open_files = [] { js_open_files(0); };
+  g_app.platform.open_folder = [] { js_open_files(1); };
+  g_app.platform.copy_text = [](const std::string& text) { js_copy_text(text.c_str()); };
+  g_app.platform.page_url = [] { return take_js_string(js_page_url()); };
+  // The link's state first: it names the model to load.
+  attnviz_apply_fragment(take_js_string(js_initial_hash()).c_str());
+  EM_ASM({ attnvizGlue.started(); });
+  emscripten_set_main_loop(frame, 0, false);
+  return 0;
+}

@@ -1,0 +1,374 @@
+// attnviz.js: the page glue. Downloads the models and the CJK font with progress (fetch, no preloaded packages),
+// copies bytes into the wasm heap for C++, reads dropped/picked model files locally (never uploaded), keeps
+// location.hash and history in step, and exposes window.attnviz for tests and the console. No model logic here.
+'use strict';
+(function () {
+  const BUILTIN = ['zh-bert-mini', 'zh-bert-ner-mini', 'gpt2-mini'];
+  const MODEL_FILE = /\.(json|txt|safetensors|bpe|model)$/i;
+  const $ = (id) => document.getElementById(id);
+
+  let runtime = false;          // wasm ready and main() ran
+  let fontBytes = null;         // downloaded before the runtime was ready
+  let lastPublished = null;     // the fragment C++ last wrote
+  let loadSeq = 0;              // newest model request wins
+  let readyWaiters = [];
+  let loadWaiters = [];         // resolved after the next model load attempt
+  const prefetched = {};        // name -> Promise of [{name, bytes}]
+
+  // --- the start-up / loading overlay --------------------------------------------------------------------------------
+  const overlay = {
+    show(title) { $('overlay').classList.remove('hidden'); $('ov-title').textContent = title; $('ov-msg').textContent = ''; $('ov-msg').className = 'msg'; },
+    progress(p, msg) { $('ov-bar').value = p; if (msg !== undefined) $('ov-msg').textContent = msg; },
+    error(msg) { $('overlay').classList.remove('hidden'); $('ov-msg').textContent = msg; $('ov-msg').className = 'msg err'; },
+    hide() { $('overlay').classList.add('hidden'); },
+  };
+
+  function mb(n) { return (n / 1048576).toFixed(1) + ' MB'; }
+
+  // Fetches a same-site relative URL, reporting bytes as they arrive. Returns null for a 404 when optional.
+  async function fetchBytes(url, optional, onBytes) {
+    const res = await fetch(url, { credentials: 'same-origin' });
+    if (!res.ok) {
+      if (optional && res.status === 404) return null;
+      throw new Error(`${url}: HTTP ${res.status}`);
+    }
+    const total = Number(res.headers.get('Content-Length')) || 0;
+    onBytes(0, total);
+    if (!res.body || !res.body.getReader) {
+      const b = new Uint8Array(await res.arrayBuffer());
+      onBytes(b.length, total);
+      return b;
+    }
+    const reader = res.body.getReader();
+    const chunks = [];
+    let got = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      got += value.length;
+      onBytes(got, total);
+    }
+    const out = new Uint8Array(got);
+    let off = 0;
+    for (const c of chunks) { out.set(c, off); off += c.length; }
+    return out;
+  }
+
+  // The files of a built-in model, by base name. Tokenizer: tokenizer.json, else vocab.txt, else vocab.json + merges.txt.
+  function downloadBuiltin(name, onProgress) {
+    const base = `models/${encodeURIComponent(name)}/`;
+    const got = {}, totals = {};
+    const report = (file) => (n, total) => {
+      got[file] = n; totals[file] = Math.max(total, n);
+      const g = Object.values(got).reduce((a, b) => a + b, 0);
+      const t = Object.values(totals).reduce((a, b) => a + b, 0);
+      onProgress(t ? g / t : 0, `${mb(g)} of ${t ? mb(t) : '?'}`);
+    };
+    const one = (file, optional) => fetchBytes(base + file, optional, report(file)).then((bytes) => (bytes ? { name: file, bytes } : null));
+    return (async () => {
+      const parts = await Promise.all([one('config.json', false), one('model.safetensors', false),
+        one('tokenizer.json', true), one('tokenizer_config.json', true)]);
+      if (!parts[2]) {
+        const vocab = await one('vocab.txt', true);
+        if (vocab) parts.push(vocab);
+        else parts.push(await one('vocab.json', false), await one('merges.txt', false));
+      }
+      return parts.filter(Boolean);
+    })();
+  }
+
+  function setLoading(name, p) { if (runtime) Module.ccall('attnviz_set_loading', null, ['string', 'number'], [name, p]); }
+
+  // Copies bytes into the heap (malloc'd; C++ frees them after loading).
+  function handOver(name, bytes) {
+    const p = Module._malloc(Math.max(1, bytes.length));
+    if (!p) throw new Error(`${name}: out of memory (${mb(bytes.length)})`);
+    Module.HEAPU8.set(bytes, p);
+    Module.ccall('attnviz_add_file', null, ['string', 'number', 'number'], [name, p, bytes.length]);
+  }
+
+  function finishLoad(ok) {
+    const err = ok ? null : attnviz.lastError();
+    if (ok) {
+      overlay.hide();
+      if (!attnviz.ready) {
+        attnviz.ready = true;
+        readyWaiters.forEach((f) => f());
+        readyWaiters = [];
+      }
+    } else if (!attnviz.ready) {
+      overlay.error(err || 'loading failed');
+    }
+    const w = loadWaiters;
+    loadWaiters = [];
+    w.forEach((f) => f({ ok, error: err }));
+    return { ok, error: err };
+  }
+
+  async function loadBuiltin(name) {
+    if (!BUILTIN.includes(name)) {
+      Module.ccall('attnviz_load_failed', null, ['string'], [`${name}: not a built-in model`]);
+      return finishLoad(false);
+    }
+    const seq = ++loadSeq;
+    const first = !attnviz.ready;
+    if (first) overlay.show(`Loading ${name}…`);
+    setLoading(name, 0);
+    try {
+      const files = await (prefetched[name] || downloadBuiltin(name, (p, msg) => {
+        if (seq !== loadSeq) return;
+        if (first) overlay.progress(p, msg);
+        setLoading(name, p);
+      }));
+      delete prefetched[name];
+      if (seq !== loadSeq) return { ok: false, error: 'superseded by another model' };
+      Module.ccall('attnviz_clear_files', null, [], []);
+      for (const f of files) handOver(f.name, f.bytes);
+      return finishLoad(Module.ccall('attnviz_load_files', 'number', ['string', 'number'], [name, 0]) === 1);
+    } catch (e) {
+      delete prefetched[name];
+      Module.ccall('attnviz_load_failed', null, ['string'], [`${name}: download failed (${e.message || e})`]);
+      return finishLoad(false);
+    }
+  }
+
+  // --- the user's own model: files read locally, streamed into the heap ---------------------------------------------
+  async function fileIntoHeap(file, onBytes) {
+    const p = Module._malloc(Math.max(1, file.size));
+    if (!p) throw new Error(`${file.name}: not enough memory for ${mb(file.size)}`);
+    let off = 0;
+    try {
+      if (file.stream) {
+        const reader = file.stream().getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          Module.HEAPU8.set(value, p + off);  // HEAPU8 is re-read: the heap may have grown meanwhile
+          off += value.length;
+          onBytes(off);
+        }
+      } else {
+        const b = new Uint8Array(await file.arrayBuffer());
+        Module.HEAPU8.set(b, p);
+        off = b.length;
+      }
+    } catch (e) {
+      Module._free(p);
+      throw e;
+    }
+    return { p, len: off };
+  }
+
+  async function loadFiles(fileList, folderName) {
+    if (!runtime) throw new Error('attnviz is still starting');
+    const files = Array.from(fileList || []);
+    const wanted = files.filter((f) => MODEL_FILE.test(f.name));
+    if (!wanted.length) {
+      const msg = files.length
+        ? `None of these files is part of a model (${files.map((f) => f.name).slice(0, 5).join(', ')}): expected config.json, model.safetensors and tokenizer.json or vocab.txt`
+        : 'No files given';
+      Module.ccall('attnviz_load_failed', null, ['string'], [msg]);
+      return finishLoad(false);
+    }
+    let name = folderName;
+    if (!name) {
+      const rel = wanted.find((f) => f.webkitRelativePath);
+      name = rel ? rel.webkitRelativePath.split('/')[0] : 'my-model';
+    }
+    name = name.replace(/[^\w.\-]+/g, '-').slice(0, 60) || 'my-model';
+    const seq = ++loadSeq;
+    const total = wanted.reduce((a, f) => a + f.size, 0);
+    let done = 0;
+    setLoading(`user:${name}`, 0);
+    overlay.show(`Reading ${name} (${mb(total)}, stays in your browser)…`);
+    try {
+      Module.ccall('attnviz_clear_files', null, [], []);
+      for (const f of wanted) {
+        const base = done;
+        const { p, len } = await fileIntoHeap(f, (n) => {
+          overlay.progress(total ? (base + n) / total : 1, `${f.name}: ${mb(base + n)} of ${mb(total)}`);
+          setLoading(`user:${name}`, total ? (base + n) / total : 1);
+        });
+        done += len;
+        Module.ccall('attnviz_add_file', null, ['string', 'number', 'number'], [f.name, p, len]);
+      }
+      if (seq !== loadSeq) { Module.ccall('attnviz_clear_files', null, [], []); return { ok: false, error: 'superseded' }; }
+      overlay.progress(1, 'Building the model…');
+      await new Promise((r) => setTimeout(r, 30));  // let the message paint before the synchronous load
+      const ok = Module.ccall('attnviz_load_files', 'number', ['string', 'number'], [name, 1]) === 1;
+      overlay.hide();
+      return finishLoad(ok);
+    } catch (e) {
+      Module.ccall('attnviz_clear_files', null, [], []);
+      Module.ccall('attnviz_load_failed', null, ['string'], [`${name}: ${e.message || e}`]);
+      overlay.hide();
+      return finishLoad(false);
+    }
+  }
+
+  // Dropped folders arrive as directory entries: walk them (two levels are plenty for a model folder).
+  async function entriesToFiles(items) {
+    const out = [];
+    let folder = null;
+    const readAll = (dir) => new Promise((res) => {
+      const r = dir.createReader();
+      const acc = [];
+      const step = () => r.readEntries((es) => { if (!es.length) res(acc); else { acc.push(...es); step(); } }, () => res(acc));
+      step();
+    });
+    const fileOf = (e) => new Promise((res) => e.file(res, () => res(null)));
+    const walk = async (entry, depth) => {
+      if (entry.isFile) { const f = await fileOf(entry); if (f) out.push(f); }
+      else if (entry.isDirectory && depth < 2) {
+        if (!folder) folder = entry.name;
+        for (const e of await readAll(entry)) await walk(e, depth + 1);
+      }
+    };
+    const entries = Array.from(items).map((it) => (it.webkitGetAsEntry ? it.webkitGetAsEntry() : null)).filter(Boolean);
+    for (const e of entries) await walk(e, 0);
+    return { files: out, folder };
+  }
+
+  function setupDrop() {
+    let depth = 0;
+    const drop = $('drop');
+    window.addEventListener('dragenter', (e) => { e.preventDefault(); depth++; drop.classList.add('on'); });
+    window.addEventListener('dragleave', (e) => { e.preventDefault(); if (--depth <= 0) { depth = 0; drop.classList.remove('on'); } });
+    window.addEventListener('dragover', (e) => { e.preventDefault(); });
+    window.addEventListener('drop', async (e) => {
+      e.preventDefault();
+      depth = 0;
+      drop.classList.remove('on');
+      const dt = e.dataTransfer;
+      if (!dt) return;
+      if (dt.items && dt.items.length && dt.items[0].webkitGetAsEntry) {
+        const { files, folder } = await entriesToFiles(dt.items);
+        loadFiles(files, folder);
+      } else {
+        loadFiles(dt.files);
+      }
+    });
+    for (const id of ['pick-files', 'pick-folder']) {
+      $(id).addEventListener('change', (e) => { const fl = e.target.files; if (fl && fl.length) loadFiles(fl); e.target.value = ''; });
+    }
+  }
+
+  // --- clipboard: ImGui's Ctrl+V reads what the browser's paste event delivered ---------------------------------------
+  function setupClipboard() {
+    document.addEventListener('paste', (e) => {
+      const t = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
+      if (runtime) Module.ccall('attnviz_set_clipboard', null, ['string'], [t]);
+    });
+    $('copyclose').addEventListener('click', () => $('copybox').classList.remove('on'));
+  }
+
+  function showCopyBox(text) {
+    $('copytext').value = text;
+    $('copybox').classList.add('on');
+    $('copytext').focus();
+    $('copytext').select();
+  }
+
+  // --- share links: history and hash ---------------------------------------------------------------------------------
+  function applyLocationHash() {
+    const h = location.hash.replace(/^#/, '');
+    if (h === lastPublished || !runtime) return;
+    lastPublished = h;
+    Module.ccall('attnviz_apply_fragment', null, ['string'], [h]);
+  }
+
+  window.attnvizGlue = {
+    requestModel(name) { setTimeout(() => loadBuiltin(name), 0); },
+    openFiles(folder) { $(folder ? 'pick-folder' : 'pick-files').click(); },
+    copyText(text) {
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(() => {}, () => showCopyBox(text));
+      } else {
+        showCopyBox(text);
+      }
+    },
+    setHash(frag, push) {
+      lastPublished = frag;
+      const url = location.pathname + location.search + '#' + frag;
+      try {
+        if (push) history.pushState(null, '', url); else history.replaceState(null, '', url);
+      } catch (e) { /* some browsers limit history calls per second: the next change will catch up */ }
+    },
+    started() {
+      runtime = true;
+      lastPublished = location.hash.replace(/^#/, '');
+      if (fontBytes) { giveFont(fontBytes); fontBytes = null; }
+    },
+    fatal(msg) { overlay.error(msg); },
+  };
+
+  function giveFont(bytes) {
+    const p = Module._malloc(bytes.length);
+    if (!p) return;
+    Module.HEAPU8.set(bytes, p);
+    Module._attnviz_set_font(p, bytes.length);
+  }
+
+  // --- the test hook -------------------------------------------------------------------------------------------------
+  const call = (fn, ret, types, args) => {
+    if (!runtime) throw new Error('attnviz is still starting (wait for attnviz.ready)');
+    return Module.ccall(fn, ret, types || [], args || []);
+  };
+  const attnviz = {
+    ready: false,
+    state() { return JSON.parse(call('attnviz_state', 'string')); },
+    setText(text) { call('attnviz_set_text', null, ['string'], [String(text)]); },
+    setState(obj) {
+      const before = this.state().model;
+      const err = call('attnviz_set_state', 'string', ['string'], [JSON.stringify(obj || {})]);
+      if (obj && typeof obj.model === 'string' && obj.model !== before && BUILTIN.includes(obj.model)) {
+        return new Promise((res) => loadWaiters.push(res));  // resolves once the new model has loaded (or failed)
+      }
+      return Promise.resolve({ ok: !err, error: err || null });
+    },
+    tokens() { return JSON.parse(call('attnviz_tokens', 'string')); },
+    attention(layer, head) {
+      const T = call('attnviz_n_tokens', 'number');
+      const p = call('attnviz_attention', 'number', ['number', 'number'], [layer, head]);
+      if (!p || !T) return null;
+      return new Float32Array(Module.HEAPU8.buffer, p, T * T).slice();
+    },
+    lastError() { if (!runtime) return null; const s = call('attnviz_last_error', 'string'); return s ? s : null; },
+    runCount() { return call('attnviz_run_count', 'number'); },
+    notices() { return JSON.parse(call('attnviz_notices', 'string')); },
+    info() { return JSON.parse(call('attnviz_info', 'string')); },
+    link() { return location.href.split('#')[0] + '#' + call('attnviz_fragment', 'string'); },
+    loadModel(name) { return loadBuiltin(name); },
+    loadFiles(files, folderName) { return loadFiles(files, folderName); },
+    whenReady() { return this.ready ? Promise.resolve() : new Promise((r) => readyWaiters.push(r)); },
+  };
+  window.attnviz = attnviz;
+
+  // --- start: font and the link's (or default) model download while the wasm compiles ----------------------------------
+  overlay.show('Loading attnviz…');
+  const hashModel = (/(?:^#|&)model=([^&]*)/.exec(location.hash) || [])[1];
+  let first = 'zh-bert-mini';
+  try { if (hashModel && BUILTIN.includes(decodeURIComponent(hashModel))) first = decodeURIComponent(hashModel); } catch (e) { /* bad escape: default */ }
+  const firstSeq = loadSeq;
+  prefetched[first] = downloadBuiltin(first, (p, msg) => {
+    if (loadSeq === firstSeq) overlay.progress(p, `${first}: ${msg}`);
+    setLoading(first, p);
+  });
+  prefetched[first].catch(() => {});
+  fetchBytes('fonts/wqy-microhei.ttc', true, () => {}).then((b) => {
+    if (!b) return;
+    if (runtime) giveFont(b); else fontBytes = b;
+  }).catch(() => {});
+
+  window.Module = {
+    canvas: $('canvas'),
+    print: (s) => console.log(s),
+    printErr: (s) => console.warn(s),
+    onAbort: (what) => overlay.error(`attnviz stopped: ${what}`),
+  };
+  window.addEventListener('popstate', applyLocationHash);
+  window.addEventListener('hashchange', applyLocationHash);
+  setupDrop();
+  setupClipboard();
+})();
