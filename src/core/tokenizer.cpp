@@ -141,6 +141,79 @@ class PairTable {
   size_t mask_ = 0;
 };
 
+// Words already split by the model (WordPiece or BPE): the same words come back again and again in real text.
+// Keyed by the word's bytes, no allocation per lookup; emptied when full.
+class WordCache {
+ public:
+  struct Hit {
+    const int32_t* ids = nullptr;    // (count)
+    const uint16_t* lens = nullptr;  // (count) bytes of the word each token covers
+    uint32_t count = 0;
+  };
+  bool find(std::string_view w, Hit* hit) const {
+    if (slots_.empty()) return false;
+    size_t s = hash_bytes(w.data(), w.size()) & mask_;
+    while (slots_[s] != 0) {
+      const Entry& e = entries_[slots_[s] - 1];
+      if (e.len == w.size() && std::memcmp(arena_.data() + e.off, w.data(), w.size()) == 0) {
+        hit->ids = ids_.data() + e.first;
+        hit->lens = lens_.data() + e.first;
+        hit->count = e.count;
+        return true;
+      }
+      s = (s + 1) & mask_;
+    }
+    return false;
+  }
+  void insert(std::string_view w, const std::vector<int32_t>& ids, const std::vector<uint16_t>& lens) {
+    if (slots_.empty() || entries_.size() * 2 >= slots_.size()) {
+      if (entries_.size() >= kMaxEntries) clear_all();
+      grow();
+    }
+    Entry e;
+    e.off = static_cast<uint32_t>(arena_.size());
+    e.len = static_cast<uint32_t>(w.size());
+    e.first = static_cast<uint32_t>(ids_.size());
+    e.count = static_cast<uint32_t>(ids.size());
+    arena_.append(w.data(), w.size());
+    ids_.insert(ids_.end(), ids.begin(), ids.end());
+    lens_.insert(lens_.end(), lens.begin(), lens.end());
+    entries_.push_back(e);
+    place(static_cast<uint32_t>(entries_.size()));
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 1 << 17;
+  struct Entry {
+    uint32_t off, len, first, count;
+  };
+  void clear_all() {
+    arena_.clear();
+    ids_.clear();
+    lens_.clear();
+    entries_.clear();
+    slots_.clear();
+  }
+  void grow() {
+    size_t cap = slots_.empty() ? 1024 : slots_.size() * 2;
+    slots_.assign(cap, 0);
+    mask_ = cap - 1;
+    for (uint32_t k = 1; k <= entries_.size(); ++k) place(k);
+  }
+  void place(uint32_t k) {
+    const Entry& e = entries_[k - 1];
+    size_t s = hash_bytes(arena_.data() + e.off, e.len) & mask_;
+    while (slots_[s] != 0) s = (s + 1) & mask_;
+    slots_[s] = k;
+  }
+  std::string arena_;
+  std::vector<int32_t> ids_;    // (tokens of all cached words)
+  std::vector<uint16_t> lens_;  // (tokens of all cached words)
+  std::vector<Entry> entries_;  // (words)
+  std::vector<uint32_t> slots_;  // (capacity) entry + 1, 0 = empty
+  size_t mask_ = 0;
+};
+
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers.
 
@@ -336,6 +409,8 @@ struct Tokenizer::Impl {
   bool clean_text = true, handle_chinese = true, lowercase = true, nfd = false, strip_mn = false;
   int strip_accents_cfg = -1;  // -1 = follow lowercase (Hugging Face's null), 0 / 1 explicit
   bool has_normalizer = true;  // false: tokenizer.json had no normalizer (WordPiece on the raw text)
+  uint8_t ascii_cls[128];      // pre-tokenizer class of each ASCII character
+  std::vector<int32_t> bmp_char_id;  // (0x10000) id of each one-character vocabulary entry, -1 if none
 
   // Byte-level BPE
   StringIdTable bpe_vocab;
@@ -345,17 +420,23 @@ struct Tokenizer::Impl {
   StringIdTable raw_vocab;                 // raw bytes -> id (ignore_merges only)
   bool add_prefix_space = false, use_regex = true, ignore_merges = false;
 
-  struct CacheEntry {
-    uint32_t off = 0, count = 0;
-  };
+  // Shared by encode() calls: one encode at a time holds it (the page and the CLI are single-threaded anyway).
   mutable std::mutex cache_mutex;
-  mutable std::unordered_map<std::string, CacheEntry> cache;
-  mutable std::vector<int32_t> cache_ids;    // (entries) token ids of cached words
-  mutable std::vector<uint16_t> cache_lens;  // (entries) byte length of each of those tokens
+  mutable WordCache cache;
+  mutable std::vector<int32_t> scratch_ids;    // (tokens of one word) under cache_mutex
+  mutable std::vector<uint16_t> scratch_lens;  // (tokens of one word)
 
   int cls = -1, sep = -1, mask = -1, pad = -1, eos = -1;
 
-  Impl() { std::fill(byte_ids, byte_ids + 256, -1); }
+  Impl() {
+    std::fill(byte_ids, byte_ids + 256, -1);
+    for (char32_t c = 0; c < 128; ++c) {
+      uint8_t p = UnicodePropsCursor::ascii_props(c);
+      ascii_cls[c] = uprops::is_white_space(p) ? kClsSpace
+                     : (is_ascii_punct(c) || uprops::is_punctuation(p)) ? kClsPunct
+                                                                          : kClsWord;
+    }
+  }
 
   // --- setup --------------------------------------------------------------------------------------------------
   void set_token(int id, const std::string& tok) {
@@ -552,6 +633,12 @@ void Tokenizer::Impl::push_added(const AddedToken& t, int32_t ob, int32_t oe, Se
 }
 
 void Tokenizer::Impl::encode_text(std::string_view text, Seq* out) const {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  size_t guess = text.size() / 3 + 4;
+  out->ids.reserve(guess);
+  out->offsets.reserve(guess);
+  out->special.reserve(guess);
+  out->display.reserve(guess);
   std::vector<Segment> segs;
   if (added.empty()) {
     if (!text.empty()) segs.push_back({0, text.size(), -1});
@@ -614,10 +701,11 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
       cls = kClsPunct;
     size_t at = nb->s.size();
     append_utf8(&nb->s, cp);
-    size_t n = nb->s.size() - at;
-    nb->ob.insert(nb->ob.end(), n, ob);
-    nb->oe.insert(nb->oe.end(), n, oe);
-    nb->cls.insert(nb->cls.end(), n, cls);
+    for (size_t k = at; k < nb->s.size(); ++k) {
+      nb->ob.push_back(ob);
+      nb->oe.push_back(oe);
+      nb->cls.push_back(cls);
+    }
     last_start = at;
   };
 
@@ -714,8 +802,13 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
       last_ccc = 0;
       continue;
     }
-    if (cp < 0x80 && !(lowercase && cp >= 'A' && cp <= 'Z')) {
-      emit(cp, p, ob, oe);  // fast path: ASCII needs no mapping
+    if (cp < 0x80) {  // fast path: ASCII needs no table beyond A-Z
+      if (lowercase && cp >= 'A' && cp <= 'Z') cp += 32;
+      nb->s.push_back(static_cast<char>(cp));
+      nb->ob.push_back(ob);
+      nb->oe.push_back(oe);
+      nb->cls.push_back(ascii_cls[cp]);
+      last_start = nb->s.size() - 1;
       last_ccc = 0;
       continue;
     }
@@ -748,21 +841,47 @@ void Tokenizer::Impl::wordpiece_segment(const NormBuf& nb, size_t b, size_t e, S
 
 void Tokenizer::Impl::wordpiece_word(const NormBuf& nb, size_t wb, size_t we, Seq* out) const {
   const std::string& s = nb.s;
+  std::string_view word(s.data() + wb, we - wb);
   auto push = [&](int id, size_t tb, size_t te) {
     out->ids.push_back(id);
     out->offsets.push_back({nb.ob[tb], nb.oe[te - 1]});
     out->special.push_back(0);
     out->display.push_back(display_of_id[static_cast<size_t>(id)]);
   };
-  size_t nchars = 0;
-  for (size_t k = wb; k < we; ++k) nchars += !is_utf8_cont(s[k]);
-  if (static_cast<int64_t>(nchars) > max_input_chars_per_word) {
-    push(unk, wb, we);
+  // Short enough to be under the character limit, and a vocabulary entry: greedy matching takes it whole.
+  if (word.size() <= 3 && max_input_chars_per_word >= 1) {
+    int len = 0;
+    char32_t cp = decode_utf8(word.data(), word.size(), &len);
+    if (static_cast<size_t>(len) == word.size() && cp < 0x10000 && bmp_char_id[cp] >= 0) {
+      push(bmp_char_id[cp], wb, we);
+      return;
+    }
+  }
+  if (word.size() <= static_cast<size_t>(max_input_chars_per_word)) {
+    int id = wp_vocab.find(word);
+    if (id >= 0) {
+      push(id, wb, we);
+      return;
+    }
+  }
+  WordCache::Hit hit;
+  if (cache.find(word, &hit)) {
+    size_t p = wb;
+    for (uint32_t k = 0; k < hit.count; ++k) {
+      push(hit.ids[k], p, p + hit.lens[k]);
+      p += hit.lens[k];
+    }
     return;
   }
-  size_t first = out->ids.size();
+  std::vector<int32_t>& ids = scratch_ids;
+  std::vector<uint16_t>& lens = scratch_lens;
+  ids.clear();
+  lens.clear();
+  size_t nchars = 0;
+  for (size_t k = wb; k < we; ++k) nchars += !is_utf8_cont(s[k]);
+  bool bad = static_cast<int64_t>(nchars) > max_input_chars_per_word;
   size_t start = wb;
-  while (start < we) {
+  while (!bad && start < we) {
     const StringIdTable& table = start == wb ? wp_vocab : wp_cont;
     size_t end = std::min(we, start + table.max_key_bytes());
     while (end < we && end > start && is_utf8_cont(s[end])) --end;  // back to a character boundary
@@ -774,12 +893,22 @@ void Tokenizer::Impl::wordpiece_word(const NormBuf& nb, size_t wb, size_t we, Se
       while (end > start && is_utf8_cont(s[end])) --end;
     }
     if (id < 0) {
-      out->truncate(first);
-      push(unk, wb, we);
-      return;
+      bad = true;
+      break;
     }
-    push(id, start, end);
+    ids.push_back(id);
+    lens.push_back(static_cast<uint16_t>(end - start));
     start = end;
+  }
+  if (bad || word.size() > 0xFFFF) {
+    push(unk, wb, we);
+    return;
+  }
+  cache.insert(word, ids, lens);
+  size_t p = wb;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    push(ids[k], p, p + lens[k]);
+    p += lens[k];
   }
 }
 
@@ -867,19 +996,32 @@ std::string Tokenizer::Impl::display_partial(std::string_view text, size_t tb, s
   bool mid = tb < text.size() && is_utf8_cont(text[tb]);
   if (mid) out += "\xC2\xB7";  // U+00B7
   bool any = false;
-  for (size_t k = tb; k < te && k < text.size(); ++k) {
-    if (is_utf8_cont(text[k])) continue;
+  // Invalid UTF-8 in the text shows as <0xNN> (bytes_label), never as raw bytes.
+  auto char_at = [&](size_t k) {
     int len = 0;
     decode_utf8(text.data() + k, text.size() - k, &len);
-    append_visible(&out, text.substr(k, static_cast<size_t>(len)));
+    return bytes_label(text.substr(k, static_cast<size_t>(len)));
+  };
+  for (size_t k = tb; k < te && k < text.size(); ++k) {
+    if (is_utf8_cont(text[k]) && k > tb) continue;
+    if (is_utf8_cont(text[k])) {
+      // A stray continuation byte that starts the token: part of an earlier character, or invalid on its own.
+      size_t q = k;
+      while (q > 0 && is_utf8_cont(text[q]) && k - q < 3) --q;
+      int len = 0;
+      char32_t cp = decode_utf8(text.data() + q, text.size() - q, &len);
+      if (!(cp == 0xFFFD && len == 1) && q + static_cast<size_t>(len) > k) continue;  // shown via "·" + char below
+      out += bytes_label(text.substr(k, 1));
+      any = true;
+      continue;
+    }
+    out += char_at(k);
     any = true;
   }
   if (!any) {
     size_t k = tb;
-    while (k > 0 && is_utf8_cont(text[k])) --k;
-    int len = 0;
-    decode_utf8(text.data() + k, text.size() - k, &len);
-    append_visible(&out, text.substr(k, static_cast<size_t>(len)));
+    while (k > 0 && is_utf8_cont(text[k]) && tb - k < 3) --k;
+    out += char_at(k);
   }
   return out;
 }
@@ -935,8 +1077,8 @@ void Tokenizer::Impl::bytelevel_segment(std::string_view text, size_t b, size_t 
     return j;
   };
 
-  std::vector<int32_t> ids;
-  std::vector<uint16_t> lens;
+  std::vector<int32_t>& ids = scratch_ids;
+  std::vector<uint16_t>& lens = scratch_lens;
   std::string word;
   size_t i = 0;
   while (i < n) {
@@ -951,29 +1093,13 @@ void Tokenizer::Impl::bytelevel_segment(std::string_view text, size_t b, size_t 
     size_t raw_b = k0 < j ? static_cast<size_t>(pos[k0]) : static_cast<size_t>(pos[j] < 0 ? b : pos[j]);
     size_t raw_e = static_cast<size_t>(pos[j]);
     word.append(text.data() + raw_b, raw_e - raw_b);
-    bool from_cache = false;
-    if (word.size() <= 256) {
-      std::lock_guard<std::mutex> lock(cache_mutex);
-      auto it = cache.find(word);
-      if (it != cache.end()) {
-        ids.assign(cache_ids.begin() + it->second.off, cache_ids.begin() + it->second.off + it->second.count);
-        lens.assign(cache_lens.begin() + it->second.off, cache_lens.begin() + it->second.off + it->second.count);
-        from_cache = true;
-      }
-    }
-    if (!from_cache) {
+    WordCache::Hit hit;
+    if (word.size() <= 256 && cache.find(word, &hit)) {
+      ids.assign(hit.ids, hit.ids + hit.count);
+      lens.assign(hit.lens, hit.lens + hit.count);
+    } else {
       bpe_word(word, &ids, &lens);
-      if (word.size() <= 256) {
-        std::lock_guard<std::mutex> lock(cache_mutex);
-        if (cache_ids.size() > (1u << 22) || cache.size() > 200000) {
-          cache.clear();
-          cache_ids.clear();
-          cache_lens.clear();
-        }
-        cache[word] = CacheEntry{static_cast<uint32_t>(cache_ids.size()), static_cast<uint32_t>(ids.size())};
-        cache_ids.insert(cache_ids.end(), ids.begin(), ids.end());
-        cache_lens.insert(cache_lens.end(), lens.begin(), lens.end());
-      }
+      if (word.size() <= 256) cache.insert(word, ids, lens);
     }
     // Map token byte spans back to the text. Word byte w: the prefix space (if any) is w = 0 and has no bytes
     // in the text.
@@ -1344,6 +1470,16 @@ void build_wordpiece_cont(Tokenizer::Impl* im) {
       im->wp_cont.add(std::string_view(t).substr(im->cont_prefix.size()), static_cast<int>(id));
   }
   im->wp_cont.finalize();
+  // One-character words (every CJK character, punctuation) skip the hash table.
+  im->bmp_char_id.assign(0x10000, -1);
+  for (size_t id = 0; id < im->id_to_token.size(); ++id) {
+    const std::string& t = im->id_to_token[id];
+    if (t.empty() || t.size() > 3 || im->wp_vocab.find(t) != static_cast<int>(id)) continue;
+    int len = 0;
+    char32_t cp = decode_utf8(t.data(), t.size(), &len);
+    if (static_cast<size_t>(len) == t.size() && cp < 0x10000 && !(cp == 0xFFFD && len == 1))
+      im->bmp_char_id[cp] = static_cast<int32_t>(id);
+  }
 }
 
 Status finish_wordpiece(Tokenizer::Impl* im, const std::string& where) {
