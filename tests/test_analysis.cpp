@@ -2,6 +2,7 @@
 // run at the page's largest size (512 tokens, 48 heads).
 #include <doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -21,9 +22,11 @@ std::vector<float> random_stochastic(std::mt19937* rng, int count, int T, bool c
     for (int i = 0; i < T; ++i) {
       float* row = &m[(static_cast<size_t>(k) * T + i) * T];
       const int n = causal ? i + 1 : T;
-      double sum = 0;
-      for (int j = 0; j < n; ++j) sum += row[j] = std::exp(normal(*rng));
-      for (int j = 0; j < n; ++j) row[j] = static_cast<float>(row[j] / sum);
+      std::vector<double> logits(n);  // softmax of normal logits, max subtracted so sharp rows do not overflow
+      double top = -1e300, sum = 0;
+      for (double& x : logits) top = std::max(top, x = normal(*rng));
+      for (double& x : logits) sum += x = std::exp(x - top);
+      for (int j = 0; j < n; ++j) row[j] = static_cast<float>(logits[j] / sum);
     }
   }
   return m;
@@ -113,6 +116,31 @@ TEST_CASE("head_stats: a previous-token head") {
   CHECK(single.self == 1.0f);
   CHECK(single.cls == 1.0f);
   CHECK(single.prev == 0.0f);
+}
+
+TEST_CASE("head_stats: random rows match a double-precision reference") {
+  // Peaky and flat rows, causal zeros, tiny probabilities (down to subnormals) and odd T (the vector loop's tail).
+  std::mt19937 rng(5);
+  for (int T : {1, 2, 7, 8, 9, 31, 100, 257}) {
+    for (float sharpness : {0.1f, 2.0f, 30.0f}) {
+      const auto att = random_stochastic(&rng, 1, T, sharpness > 1.0f, sharpness);
+      double entropy = 0, distance = 0;
+      for (int i = 0; i < T; ++i) {
+        for (int j = 0; j < T; ++j) {
+          const double p = att[static_cast<size_t>(i) * T + j];
+          if (p > 0) entropy -= p * std::log(p);
+          distance += p * std::abs(i - j);
+        }
+      }
+      const HeadStats s = attnviz::head_stats(att.data(), T, {}, {});
+      INFO("T=" << T << " sharpness=" << sharpness);
+      CHECK(s.entropy == doctest::Approx(entropy / T).epsilon(1e-5).scale(1e-6));
+      CHECK(s.mean_distance == doctest::Approx(distance / T).epsilon(1e-5));
+    }
+  }
+  const float tiny[] = {1e-40f, 1.0f - 1e-40f, 0.5f, 0.5f};  // a subnormal: p ln p ~ 0, not NaN
+  const HeadStats s = attnviz::head_stats(tiny, 2, {}, {});
+  CHECK(s.entropy == doctest::Approx(std::log(2.0) / 2).epsilon(1e-6));
 }
 
 TEST_CASE("all_head_stats and mean_over_heads index heads as layer * H + head") {

@@ -19,7 +19,7 @@ struct HeadStats {
 };
 
 // att: (T, T). is_cls / is_sep: (T) flags (may be empty = none; shorter than T = the rest unflagged).
-// T <= 0 gives all zeros. Entries <= 0 add nothing to the entropy (0 log 0 = 0).
+// T <= 0 gives all zeros. Entries are probabilities in [0, 1]; zeros add nothing to the entropy (0 log 0 = 0).
 HeadStats head_stats(const float* att, int T, const std::vector<uint8_t>& is_cls, const std::vector<uint8_t>& is_sep);
 
 // head_stats for every head of every layer. attentions: (L, H, T, T) -> out (L * H), index layer * H + head.
