@@ -301,6 +301,17 @@
       if (fontBytes) { giveFont(fontBytes); fontBytes = null; }
     },
     fatal(msg) { overlay.error(msg); },
+    download(name, mime, bytes) {
+      const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      attnvizGlue.lastDownload = { name, mime, size: bytes.length };
+    },
   };
 
   function giveFont(bytes) {

@@ -26,7 +26,7 @@ FontState& state() {
     s.used.assign(0x10000, 0);
     for (int c = 0x20; c < 0x100; c++) s.used[c] = 1;
     // Symbols the UI itself draws.
-    for (const char* sym : {"…", "×", "→", "←", "↑", "↓", "▶", "▼", "●", "·", "—", "–", "“", "”", "‘", "’", "√", "≥", "≤", "…"}) {
+    for (const char* sym : {"…", "×", "→", "←", "↑", "↓", "▶", "▼", "●", "·", "—", "–", "“", "”", "‘", "’", "√", "≥", "≤", "▾", "「", "」", "∅", "✓"}) {
       note_glyphs(sym);
     }
     s.dirty = true;

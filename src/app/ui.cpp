@@ -49,6 +49,7 @@ const ViewTab kTabs[] = {
 };
 
 void draw_top_bar(App& app) {
+  static double copied_at = -1;
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("attnviz");
   ImGui::SameLine();
@@ -88,11 +89,25 @@ void draw_top_bar(App& app) {
     ImGui::ProgressBar(app.loading_progress >= 0 ? app.loading_progress : 0.0f, ImVec2(220, 0), label);
   }
   float right = ImGui::GetWindowContentRegionMax().x;
-  ImGui::SameLine(right - 250);
+  ImGui::SameLine(right - 330);
+  if (ImGui::Button("Export…")) ImGui::OpenPopup("##export");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save the attention as JSON / CSV, or the page as a PNG");
+  if (ImGui::BeginPopup("##export")) {
+    draw_export_menu(app);
+    ImGui::EndPopup();
+  }
+  ImGui::SameLine();
   if (ImGui::Button("Copy link")) {
     std::string url = (app.platform.page_url ? app.platform.page_url() : std::string()) + "#" + app_fragment(app);
     if (app.platform.copy_text) app.platform.copy_text(url);
     else ImGui::SetClipboardText(url.c_str());
+    copied_at = ImGui::GetTime();
+  }
+  if (copied_at > 0 && ImGui::GetTime() - copied_at < 2.0) {
+    ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y + 4));
+    ImGui::BeginTooltip();
+    ImGui::TextUnformatted("Link copied ✓");
+    ImGui::EndTooltip();
   }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Copy a link that opens this exact view (model, text, layer, head, token, options)");
   ImGui::SameLine();
@@ -187,7 +202,10 @@ void draw_views(App& app) {
           ImGui::PopTextWrapPos();
           ImGui::EndTooltip();
         }
-        ImGui::BeginChild("##view", ImVec2(0, 0), false);
+        // The heatmap views use the wheel for zooming, not scrolling.
+        bool fixed = t.kind == ViewKind::Model || t.kind == ViewKind::Matrix;
+        ImGui::BeginChild("##view", ImVec2(0, 0), false,
+                          fixed ? ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse : 0);
         if (app.run.valid) t.draw(app);
         else if (!app.model) ImGui::TextDisabled("Loading the model…");
         else ImGui::TextDisabled("Type some text on the left to run the model.");

@@ -88,6 +88,7 @@ void draw_matrix_view(App& app) {
   // Layout: row labels on the left, column labels on top, the matrix filling the rest.
   ImVec2 origin = ImGui::GetCursorScreenPos();
   ImVec2 avail = ImGui::GetContentRegionAvail();
+  avail.y -= ImGui::GetTextLineHeightWithSpacing() + 6;  // the pinned row's summary line below
   float font_h = ImGui::GetFontSize();
   float max_label = 0;
   for (const auto& s : g.labels) max_label = std::max(max_label, ImGui::CalcTextSize(s.c_str()).x);

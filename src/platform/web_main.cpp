@@ -13,10 +13,12 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "app.h"
+#include "export.h"
 #include "fonts.h"
 #include "renderer.h"
 #include "ui.h"
@@ -35,6 +37,8 @@ ViewState g_published_state;
 double g_last_text_push = -10;
 bool g_link_applied = false;
 std::string g_ret;             // storage for strings returned to JS
+std::string g_png_name;        // a PNG export waiting for the next frame ("" = none)
+float g_png_scale = 2;
 
 EM_JS(void, js_request_model, (const char* name), { attnvizGlue.requestModel(UTF8ToString(name)); });
 EM_JS(void, js_open_files, (int folder), { attnvizGlue.openFiles(folder != 0); });
@@ -53,6 +57,10 @@ EM_JS(char*, js_initial_hash, (), {
   var p = _malloc(n);
   stringToUTF8(s, p, n);
   return p;
+});
+
+EM_JS(void, js_download, (const char* name, const char* mime, const char* data, int len), {
+  attnvizGlue.download(UTF8ToString(name), UTF8ToString(mime), HEAPU8.slice(data, data + len));
 });
 
 std::string take_js_string(char* p) {
@@ -83,6 +91,38 @@ void sync_hash() {
   js_set_hash(f.c_str(), push ? 1 : 0);
   g_published = f;
   g_published_state = a;
+}
+
+// Renders the frame's draw data once more into an offscreen framebuffer at `scale` device pixels per CSS pixel and
+// downloads it as PNG (fonts stay rasterized at the screen's ratio, so text is as sharp as on screen, not sharper).
+void export_png(ImDrawData* dd, const std::string& name, float scale) {
+  int w = static_cast<int>(dd->DisplaySize.x * scale), h = static_cast<int>(dd->DisplaySize.y * scale);
+  if (w <= 0 || h <= 0 || w > 8192 || h > 8192) {
+    app_set_error(g_app, "PNG export: the page is too large to save at this scale");
+    return;
+  }
+  GLuint fbo = 0, tex = 0;
+  glGenTextures(1, &tex);
+  glBindTexture(GL_TEXTURE_2D, tex);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+  glGenFramebuffers(1, &fbo);
+  glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+  glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex, 0);
+  ImVec2 saved = dd->FramebufferScale;
+  dd->FramebufferScale = ImVec2(scale, scale);
+  glViewport(0, 0, w, h);
+  glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(dd);
+  std::vector<uint8_t> pixels(static_cast<size_t>(w) * h * 4);  // (h, w, 4) RGBA, bottom row first
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+  dd->FramebufferScale = saved;
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  glDeleteFramebuffers(1, &fbo);
+  glDeleteTextures(1, &tex);
+  std::string png = encode_png(pixels.data(), w, h, w * 4, true);
+  js_download(name.c_str(), "image/png", png.data(), static_cast<int>(png.size()));
 }
 
 void frame() {
@@ -117,6 +157,10 @@ void frame() {
   ImGui::NewFrame();
   ui_frame(g_app);
   ImGui::Render();
+  if (!g_png_name.empty()) {
+    export_png(ImGui::GetDrawData(), g_png_name, g_png_scale);
+    g_png_name.clear();
+  }
   glViewport(0, 0, bw, bh);
   glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
@@ -273,6 +317,13 @@ int main() {
   g_app.platform.open_folder = [] { js_open_files(1); };
   g_app.platform.copy_text = [](const std::string& text) { js_copy_text(text.c_str()); };
   g_app.platform.page_url = [] { return take_js_string(js_page_url()); };
+  g_app.platform.download = [](const std::string& name, const std::string& mime, const std::string& bytes) {
+    js_download(name.c_str(), mime.c_str(), bytes.data(), static_cast<int>(bytes.size()));
+  };
+  g_app.platform.save_png = [](const std::string& name, float scale) {
+    g_png_name = name;
+    g_png_scale = scale > 0 ? scale : 2;
+  };
   // The link's state first: it names the model to load.
   attnviz_apply_fragment(take_js_string(js_initial_hash()).c_str());
   EM_ASM({ attnvizGlue.started(); });
