@@ -382,6 +382,8 @@ struct NormBuf {
 };
 
 enum : uint8_t { kClsWord = 0, kClsSpace = 1, kClsPunct = 2 };
+// Classes of the GPT-2 pattern: \p{L}, \p{N}, \s, anything else.
+enum : uint8_t { kBlL, kBlN, kBlWs, kBlOther };
 
 }  // namespace
 
@@ -409,7 +411,8 @@ struct Tokenizer::Impl {
   bool clean_text = true, handle_chinese = true, lowercase = true, nfd = false, strip_mn = false;
   int strip_accents_cfg = -1;  // -1 = follow lowercase (Hugging Face's null), 0 / 1 explicit
   bool has_normalizer = true;  // false: tokenizer.json had no normalizer (WordPiece on the raw text)
-  uint8_t ascii_cls[128];      // pre-tokenizer class of each ASCII character
+  uint8_t ascii_cls[128];      // BERT pre-tokenizer class of each ASCII character
+  uint8_t ascii_bl_cls[128];   // GPT-2 pattern class of each ASCII character
   std::vector<int32_t> bmp_char_id;  // (0x10000) id of each one-character vocabulary entry, -1 if none
 
   // Byte-level BPE
@@ -432,6 +435,7 @@ struct Tokenizer::Impl {
     std::fill(byte_ids, byte_ids + 256, -1);
     for (char32_t c = 0; c < 128; ++c) {
       uint8_t p = UnicodePropsCursor::ascii_props(c);
+      ascii_bl_cls[c] = uprops::is_letter(p) ? kBlL : uprops::is_number(p) ? kBlN : uprops::is_white_space(p) ? kBlWs : kBlOther;
       ascii_cls[c] = uprops::is_white_space(p) ? kClsSpace
                      : (is_ascii_punct(c) || uprops::is_punctuation(p)) ? kClsPunct
                                                                           : kClsWord;
@@ -459,7 +463,7 @@ struct Tokenizer::Impl {
   void wordpiece_segment(const NormBuf& nb, size_t b, size_t e, Seq* out) const;
   void wordpiece_word(const NormBuf& nb, size_t wb, size_t we, Seq* out) const;
   void bytelevel_segment(std::string_view text, size_t b, size_t e, Seq* out) const;
-  void bpe_word(const std::string& word, std::vector<int32_t>* ids, std::vector<uint16_t>* lens) const;
+  void bpe_word(std::string_view word, std::vector<int32_t>* ids, std::vector<uint16_t>* lens) const;
   std::string display_partial(std::string_view text, size_t tb, size_t te) const;
 };
 
@@ -693,9 +697,12 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
   int32_t last_ccc = 0;  // combining class of the last character emitted (for NFD's canonical ordering)
   size_t last_start = 0;
 
+  int forced_cls = -1;  // >= 0 while emitting a CJK ideograph (an isolated one-character word)
   auto emit = [&](char32_t cp, uint8_t p, int32_t ob, int32_t oe) {
     uint8_t cls = kClsWord;
-    if (uprops::is_white_space(p))
+    if (forced_cls >= 0)
+      cls = static_cast<uint8_t>(forced_cls);
+    else if (uprops::is_white_space(p))
       cls = kClsSpace;
     else if (is_ascii_punct(cp) || uprops::is_punctuation(p))
       cls = kClsPunct;
@@ -771,45 +778,80 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
     emit_lower(cp, p, ob, oe);
   };
 
+  const uint8_t slow_flags = static_cast<uint8_t>((nfd ? uprops::kHasDecomposition : 0) |
+                                                  (lowercase ? uprops::kHasLowercase : 0));
+  // Appends the character's own bytes (no mapping needed) with pre-tokenizer class `cls`.
+  auto copy_char = [&](size_t at, int len, int32_t ob, int32_t oe, uint8_t cls) {
+    last_start = nb->s.size();
+    nb->s.append(text.data() + at, static_cast<size_t>(len));
+    for (int k = 0; k < len; ++k) {
+      nb->ob.push_back(ob);
+      nb->oe.push_back(oe);
+      nb->cls.push_back(cls);
+    }
+    last_ccc = 0;
+  };
+  nb->ob.reserve(nb->ob.size() + (e - b) + 16);
+  nb->oe.reserve(nb->oe.size() + (e - b) + 16);
+  nb->cls.reserve(nb->cls.size() + (e - b) + 16);
+
   size_t i = b;
   const char* s = text.data();
   while (i < e) {
     unsigned char c0 = static_cast<unsigned char>(s[i]);
-    char32_t cp;
-    int len = 1;
-    if (c0 < 0x80) {
-      cp = c0;
-    } else {
-      cp = decode_utf8(s + i, e - i, &len);
-    }
-    int32_t ob = static_cast<int32_t>(i), oe = static_cast<int32_t>(i + static_cast<size_t>(len));
-    i += static_cast<size_t>(len);
-    uint8_t p = props.get(cp);
-    if (clean_text) {
-      if (cp == 0 || cp == 0xFFFD) continue;
-      bool tnr = cp == '\t' || cp == '\n' || cp == '\r';
-      if (!tnr && uprops::is_other(p)) continue;
-      if (tnr || uprops::is_white_space(p)) {
-        cp = ' ';
-        p = props.get(cp);
+    if (c0 < 0x80) {  // ASCII: clean, lowercase A-Z, nothing else
+      int32_t ob = static_cast<int32_t>(i), oe = ob + 1;
+      ++i;
+      char c = static_cast<char>(c0);
+      if (clean_text && (c0 < 0x20 || c0 == 0x7F)) {
+        if (c0 != '\t' && c0 != '\n' && c0 != '\r') continue;  // control characters (NUL too) vanish
+        c = ' ';
       }
-    }
-    if (handle_chinese && cp >= 0x3400 && is_bert_cjk(cp)) {
-      emit(' ', props.get(' '), ob, oe);
-      last_ccc = 0;
-      process(cp, p, ob, oe, false);
-      emit(' ', props.get(' '), ob, oe);
+      if (lowercase && c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      last_start = nb->s.size();
+      nb->s.push_back(c);
+      nb->ob.push_back(ob);
+      nb->oe.push_back(oe);
+      nb->cls.push_back(ascii_cls[static_cast<unsigned char>(c)]);
       last_ccc = 0;
       continue;
     }
-    if (cp < 0x80) {  // fast path: ASCII needs no table beyond A-Z
-      if (lowercase && cp >= 'A' && cp <= 'Z') cp += 32;
-      nb->s.push_back(static_cast<char>(cp));
-      nb->ob.push_back(ob);
-      nb->oe.push_back(oe);
-      nb->cls.push_back(ascii_cls[cp]);
-      last_start = nb->s.size() - 1;
-      last_ccc = 0;
+    int len = 1;
+    char32_t cp = decode_utf8(s + i, e - i, &len);
+    const size_t at = i;
+    int32_t ob = static_cast<int32_t>(i), oe = static_cast<int32_t>(i + static_cast<size_t>(len));
+    i += static_cast<size_t>(len);
+    uint8_t p = props.get(cp);
+    bool invalid = cp == 0xFFFD && len == 1;
+    if (clean_text) {
+      if (cp == 0xFFFD || uprops::is_other(p)) continue;
+      if (uprops::is_white_space(p)) {
+        last_start = nb->s.size();
+        nb->s.push_back(' ');
+        nb->ob.push_back(ob);
+        nb->oe.push_back(oe);
+        nb->cls.push_back(kClsSpace);
+        last_ccc = 0;
+        continue;
+      }
+    }
+    GeneralCategory gc = uprops::category(p);
+    bool mark = gc == GeneralCategory::Mn || gc == GeneralCategory::Mc || gc == GeneralCategory::Me;
+    if (handle_chinese && cp >= 0x3400 && is_bert_cjk(cp)) {
+      // Every ideograph is a word of its own (the reference puts spaces around it; a one-character class
+      // does the same without the spaces).
+      if (!(p & slow_flags)) {
+        copy_char(at, len, ob, oe, kClsPunct);
+      } else {
+        forced_cls = kClsPunct;
+        process(cp, p, ob, oe, false);
+        forced_cls = -1;
+      }
+      continue;
+    }
+    if (!(p & slow_flags) && !mark && !invalid) {  // nothing to map: copy the bytes
+      uint8_t cls = uprops::is_white_space(p) ? kClsSpace : uprops::is_punctuation(p) ? kClsPunct : kClsWord;
+      copy_char(at, len, ob, oe, cls);
       continue;
     }
     process(cp, p, ob, oe, true);
@@ -914,7 +956,7 @@ void Tokenizer::Impl::wordpiece_word(const NormBuf& nb, size_t wb, size_t we, Se
 
 // --- GPT-2: ByteLevel pre-tokenizer + byte-level BPE ------------------------------------------------------------
 
-void Tokenizer::Impl::bpe_word(const std::string& word, std::vector<int32_t>* ids, std::vector<uint16_t>* lens) const {
+void Tokenizer::Impl::bpe_word(std::string_view word, std::vector<int32_t>* ids, std::vector<uint16_t>* lens) const {
   ids->clear();
   lens->clear();
   if (ignore_merges) {
@@ -1027,90 +1069,96 @@ std::string Tokenizer::Impl::display_partial(std::string_view text, size_t tb, s
 }
 
 void Tokenizer::Impl::bytelevel_segment(std::string_view text, size_t b, size_t e, Seq* out) const {
-  // Characters of the segment: classes for the GPT-2 pattern
+  // The GPT-2 pattern, hand-run over the characters of the segment (ordered alternatives, first match wins):
   //   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-  enum : uint8_t { kL, kN, kWs, kOther };
-  std::vector<char32_t> cps;   // (C)
-  std::vector<uint8_t> cls;    // (C)
-  std::vector<int32_t> pos;    // (C+1) byte position of each character in `text`; -1 for the added prefix space
-  UnicodePropsCursor props;
-  bool prefix = add_prefix_space && !(e > b && text[b] == ' ');
+  // `src` is the segment, with a space in front when add_prefix_space asks for one (that space has no bytes in
+  // the text: it maps to the segment start).
+  std::string prefixed;
+  std::string_view src = text.substr(b, e - b);
+  const bool prefix = add_prefix_space && !(e > b && text[b] == ' ');
   if (prefix) {
-    cps.push_back(' ');
-    cls.push_back(kWs);
-    pos.push_back(-1);
+    prefixed.reserve(src.size() + 1);
+    prefixed.push_back(' ');
+    prefixed.append(src.data(), src.size());
+    src = prefixed;
   }
-  for (size_t i = b; i < e;) {
-    int len = 1;
-    unsigned char c0 = static_cast<unsigned char>(text[i]);
-    char32_t cp = c0 < 0x80 ? c0 : decode_utf8(text.data() + i, e - i, &len);
-    uint8_t p = props.get(cp);
-    cps.push_back(cp);
-    cls.push_back(uprops::is_letter(p) ? kL : uprops::is_number(p) ? kN : uprops::is_white_space(p) ? kWs : kOther);
-    pos.push_back(static_cast<int32_t>(i));
-    i += static_cast<size_t>(len);
-  }
-  const size_t n = cps.size();
-  pos.push_back(static_cast<int32_t>(e));
-
-  auto run = [&](size_t k, uint8_t c) {
-    while (k < n && cls[k] == c) ++k;
-    return k;
+  const size_t n = src.size();
+  auto orig = [&](size_t p) { return prefix ? (p == 0 ? b : b + p - 1) : b + p; };
+  UnicodePropsCursor props;
+  // Class and byte length of the character at byte p (p < n).
+  auto cls_at = [&](size_t p, int* len) -> uint8_t {
+    unsigned char c0 = static_cast<unsigned char>(src[p]);
+    if (c0 < 0x80) {
+      *len = 1;
+      return ascii_bl_cls[c0];
+    }
+    char32_t cp = decode_utf8(src.data() + p, n - p, len);
+    uint8_t pr = props.get(cp);
+    return uprops::is_letter(pr) ? kBlL : uprops::is_number(pr) ? kBlN : uprops::is_white_space(pr) ? kBlWs : kBlOther;
+  };
+  auto run = [&](size_t p, uint8_t c) {
+    while (p < n) {
+      int len = 1;
+      if (cls_at(p, &len) != c) break;
+      p += static_cast<size_t>(len);
+    }
+    return p;
   };
   auto match_at = [&](size_t i) -> size_t {
-    char32_t c = cps[i];
+    char c = src[i];
     if (c == '\'' && i + 1 < n) {
-      char32_t c1 = cps[i + 1];
+      char c1 = src[i + 1];
       if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') return i + 2;
       if (i + 2 < n) {
-        char32_t c2 = cps[i + 2];
+        char c2 = src[i + 2];
         if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l')) return i + 3;
       }
     }
-    for (uint8_t k : {kL, kN, kOther}) {
-      if (cls[i] == k) return run(i, k);
-      if (c == ' ' && i + 1 < n && cls[i + 1] == k) return run(i + 1, k);
+    int len = 1;
+    uint8_t k = cls_at(i, &len);
+    if (k != kBlWs) return run(i + static_cast<size_t>(len), k);
+    if (c == ' ' && i + 1 < n) {
+      int len2 = 1;
+      uint8_t k2 = cls_at(i + 1, &len2);
+      if (k2 != kBlWs) return run(i + 1 + static_cast<size_t>(len2), k2);  // " ?" + letters / numbers / others
     }
-    size_t j = run(i, kWs);  // cls[i] is whitespace here
-    if (j == n) return j;
-    if (j - 1 > i) return j - 1;  // \s+(?!\S): leave the last space to the word that follows
-    return j;
+    // Whitespace run; \s+(?!\S) gives its last character to the word that follows.
+    size_t last = i, p = i;
+    while (p < n) {
+      int l = 1;
+      if (cls_at(p, &l) != kBlWs) break;
+      last = p;
+      p += static_cast<size_t>(l);
+    }
+    if (p == n || last == i) return p;
+    return last;
   };
 
-  std::vector<int32_t>& ids = scratch_ids;
-  std::vector<uint16_t>& lens = scratch_lens;
-  std::string word;
   size_t i = 0;
   while (i < n) {
     size_t j = use_regex ? match_at(i) : n;
-    // Raw bytes of the word.
-    word.clear();
-    size_t k0 = i;
-    if (pos[i] < 0) {
-      word.push_back(' ');
-      k0 = i + 1;
-    }
-    size_t raw_b = k0 < j ? static_cast<size_t>(pos[k0]) : static_cast<size_t>(pos[j] < 0 ? b : pos[j]);
-    size_t raw_e = static_cast<size_t>(pos[j]);
-    word.append(text.data() + raw_b, raw_e - raw_b);
+    std::string_view word = src.substr(i, j - i);
+    const int32_t* ids;
+    const uint16_t* lens;
+    size_t count;
     WordCache::Hit hit;
     if (word.size() <= 256 && cache.find(word, &hit)) {
-      ids.assign(hit.ids, hit.ids + hit.count);
-      lens.assign(hit.lens, hit.lens + hit.count);
+      ids = hit.ids;
+      lens = hit.lens;
+      count = hit.count;
     } else {
-      bpe_word(word, &ids, &lens);
-      if (word.size() <= 256) cache.insert(word, ids, lens);
+      bpe_word(word, &scratch_ids, &scratch_lens);
+      if (word.size() <= 256) cache.insert(word, scratch_ids, scratch_lens);
+      ids = scratch_ids.data();
+      lens = scratch_lens.data();
+      count = scratch_ids.size();
     }
-    // Map token byte spans back to the text. Word byte w: the prefix space (if any) is w = 0 and has no bytes
-    // in the text.
-    bool has_prefix = pos[i] < 0;
-    size_t w = 0;
-    for (size_t t = 0; t < ids.size(); ++t) {
-      size_t wb = w, wend = w + lens[t];
-      w = wend;
-      size_t pfx = has_prefix ? 1 : 0;
-      size_t tb = wb < pfx ? raw_b : raw_b + (wb - pfx);
-      size_t te = wend <= pfx ? raw_b : raw_b + (wend - pfx);
+    size_t w = i;
+    for (size_t t = 0; t < count; ++t) {
+      size_t sb = w, se = w + lens[t];
+      w = se;
+      size_t tb = orig(sb), te = se > sb ? orig(se - 1) + 1 : tb;
+      if (prefix && sb == 0) te = se <= 1 ? b : orig(se - 1) + 1;
       // Offsets cover whole characters (a piece of a character points at the character).
       size_t ob = tb, oe = te;
       while (ob > 0 && ob < text.size() && is_utf8_cont(text[ob])) --ob;
@@ -1123,7 +1171,7 @@ void Tokenizer::Impl::bytelevel_segment(std::string_view text, size_t b, size_t 
       if (!d.empty() || token_bytes[static_cast<size_t>(id)].empty()) {
         out->display.push_back(d);
       } else {
-        std::string lbl = (has_prefix && wb == 0) ? std::string(" ") : std::string();
+        std::string lbl = (prefix && sb == 0) ? std::string(" ") : std::string();
         lbl += display_partial(text, tb, te);
         out->display.push_back(std::move(lbl));
       }
