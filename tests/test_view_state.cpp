@@ -236,6 +236,13 @@ TEST_CASE("view_state: links as a teacher types them") {
   CHECK(t.state.embed);
   CHECK(t.state.token == -1);
 
+  // Query-string and router habits: "#?..." and "#/..." read the same.
+  for (const char* f : {"#?view=matrix&layer=2", "#/view=matrix&layer=2", "?view=matrix&layer=2"}) {
+    const DecodeResult q = attnviz::decode_fragment(f);
+    CHECK(q.notices.empty());
+    CHECK(q.state.view == attnviz::ViewKind::Matrix);
+    CHECK(q.state.layer == 2);
+  }
   // Every view name, and "characters" as a long form of chars.
   const char* views[] = {"model", "matrix", "lines", "neuron", "rollout", "stats"};
   for (int v = 0; v < 6; ++v) {

@@ -496,6 +496,8 @@ class Decoder {
 
   void run(std::string_view fragment) {
     if (!fragment.empty() && fragment.front() == '#') fragment.remove_prefix(1);
+    // "#?text=..." and "#/text=..." (query-string and router habits) read the same.
+    while (!fragment.empty() && (fragment.front() == '?' || fragment.front() == '/')) fragment.remove_prefix(1);
     if (fragment.size() > kMaxFragmentBytes) {
       note("the link is " + std::to_string(fragment.size()) + " bytes long; only the first " +
            std::to_string(kMaxFragmentBytes) + " were read");

@@ -105,7 +105,7 @@ struct DecodeResult {
   std::vector<std::string> notices;   // one human-readable line per thing ignored ("layer=abc is not ...")
 };
 
-// Parses either form (with or without a leading '#'). Never fails: bad parts fall back to defaults with a notice.
+// Parses either form (with or without a leading '#'; a '?' or '/' after it is skipped too). Never fails: bad parts fall back to defaults with a notice.
 // Range checks against the model (layer < n_layers, ...) happen in the app once the model is known, via clamp_to_model.
 DecodeResult decode_fragment(const std::string& fragment);
 
