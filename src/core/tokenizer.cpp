@@ -230,6 +230,27 @@ bool is_ascii_punct(char32_t c) {
 
 bool is_utf8_cont(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
+// decode_utf8 with the three-byte case (CJK) inline; the rest goes to the checked decoder.
+inline char32_t decode_fast(const char* s, size_t n, int* len) {
+  unsigned char c0 = static_cast<unsigned char>(s[0]);
+  if (c0 >= 0xE0 && c0 < 0xF0 && n >= 3) {
+    unsigned char c1 = static_cast<unsigned char>(s[1]), c2 = static_cast<unsigned char>(s[2]);
+    if ((c1 & 0xC0) == 0x80 && (c2 & 0xC0) == 0x80) {
+      char32_t cp = (static_cast<char32_t>(c0 & 0x0F) << 12) | (static_cast<char32_t>(c1 & 0x3F) << 6) | (c2 & 0x3F);
+      if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+        *len = 3;
+        return cp;
+      }
+    }
+  }
+  return decode_utf8(s, n, len);
+}
+
+inline size_t utf8_len_fast(char c) {
+  unsigned char b = static_cast<unsigned char>(c);
+  return b < 0x80 ? 1 : static_cast<size_t>(utf8_sequence_length(b));
+}
+
 // GPT-2's byte -> printable character table (bytes_to_unicode in the reference encoder.py).
 void byte_to_unicode_table(char32_t out[256]) {
   int n = 0;
@@ -396,6 +417,7 @@ struct Tokenizer::Impl {
   std::vector<AddedToken> added;         // matched in the text before the model runs
   bool any_normalized_added = false;
   uint8_t added_first_byte[256] = {};    // 1 when some added token's match string starts with this byte
+  int single_first_byte = -1;            // that byte when there is exactly one, else -1
   std::vector<std::string> display_of_id;  // (V) readable label ("" = compute per occurrence)
 
   // Post-processor (empty = none).
@@ -480,6 +502,12 @@ void Tokenizer::Impl::refresh_added_matches() {
     if (t.normalized) any_normalized_added = true;
     if (!t.match.empty()) added_first_byte[static_cast<unsigned char>(t.match[0])] = 1;
   }
+  single_first_byte = -1;
+  for (int c = 0; c < 256; ++c) {
+    if (!added_first_byte[c]) continue;
+    single_first_byte = single_first_byte == -1 ? c : -2;
+  }
+  if (single_first_byte < 0) single_first_byte = -1;
 }
 
 void Tokenizer::Impl::finish() {
@@ -579,7 +607,11 @@ void Tokenizer::Impl::split_added(std::string_view text, size_t b, size_t e, boo
     return c == '_' || uprops::is_letter(p) || uprops::is_number(p);
   };
   while (i < e) {
-    if (!added_first_byte[static_cast<unsigned char>(text[i])]) {
+    if (single_first_byte >= 0) {  // usually every added token starts with '[' or '<': jump there
+      const void* hit = std::memchr(text.data() + i, single_first_byte, e - i);
+      if (!hit) break;
+      i = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+    } else if (!added_first_byte[static_cast<unsigned char>(text[i])]) {
       ++i;
       continue;
     }
@@ -817,7 +849,7 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
       continue;
     }
     int len = 1;
-    char32_t cp = decode_utf8(s + i, e - i, &len);
+    char32_t cp = decode_fast(s + i, e - i, &len);
     const size_t at = i;
     int32_t ob = static_cast<int32_t>(i), oe = static_cast<int32_t>(i + static_cast<size_t>(len));
     i += static_cast<size_t>(len);
@@ -863,7 +895,7 @@ void Tokenizer::Impl::wordpiece_segment(const NormBuf& nb, size_t b, size_t e, S
   size_t word_start = b;
   bool in_word = false;
   while (i < e) {
-    size_t n = static_cast<size_t>(utf8_sequence_length(static_cast<unsigned char>(nb.s[i])));
+    size_t n = utf8_len_fast(nb.s[i]);
     if (i + n > e) n = e - i;
     uint8_t cls = nb.cls[i];
     if (cls == kClsWord) {
@@ -893,7 +925,7 @@ void Tokenizer::Impl::wordpiece_word(const NormBuf& nb, size_t wb, size_t we, Se
   // Short enough to be under the character limit, and a vocabulary entry: greedy matching takes it whole.
   if (word.size() <= 3 && max_input_chars_per_word >= 1) {
     int len = 0;
-    char32_t cp = decode_utf8(word.data(), word.size(), &len);
+    char32_t cp = decode_fast(word.data(), word.size(), &len);
     if (static_cast<size_t>(len) == word.size() && cp < 0x10000 && bmp_char_id[cp] >= 0) {
       push(bmp_char_id[cp], wb, we);
       return;
@@ -1092,7 +1124,7 @@ void Tokenizer::Impl::bytelevel_segment(std::string_view text, size_t b, size_t 
       *len = 1;
       return ascii_bl_cls[c0];
     }
-    char32_t cp = decode_utf8(src.data() + p, n - p, len);
+    char32_t cp = decode_fast(src.data() + p, n - p, len);
     uint8_t pr = props.get(cp);
     return uprops::is_letter(pr) ? kBlL : uprops::is_number(pr) ? kBlN : uprops::is_white_space(pr) ? kBlWs : kBlOther;
   };
