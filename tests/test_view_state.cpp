@@ -393,6 +393,7 @@ TEST_CASE("view_state: duplicates, unknown keys and size limits") {
   CHECK(u.notices[0].find("foo") != std::string::npos);
   CHECK(u.state.view == attnviz::ViewKind::Matrix);
   CHECK(u.state.layer == 0);
+  CHECK(decode_with_notice("==&=x&view=lines", "without a key").state.view == attnviz::ViewKind::Lines);
 
   // A 100 KB link: the text is cut at a character boundary to the limit.
   std::string big = "view=stats&text=";

@@ -532,8 +532,13 @@ class Decoder {
  private:
   void note(std::string msg) { notices_->push_back(std::move(msg)); }
 
+  static bool known(const std::string& key) {
+    return key == "z" || std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) != std::end(kKnownKeys);
+  }
+
+  // Unknown keys are listed once by note_unknown, however often they appear.
   void note_duplicate(const std::string& key, const Entry& e) {
-    if (e.count > 1)
+    if (e.count > 1 && known(key))
       note(quoted(key) + "= appears " + std::to_string(e.count) + " times in the link; using the last one");
   }
 
@@ -541,8 +546,8 @@ class Decoder {
     std::string names;
     int unknown = 0;
     for (const auto& [key, e] : entries) {
-      if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) != std::end(kKnownKeys)) continue;
-      if (++unknown <= 5) names += (unknown > 1 ? ", " : "") + quoted(key);
+      if (known(key)) continue;
+      if (++unknown <= 5) names += (unknown > 1 ? ", " : "") + (key.empty() ? std::string("(a value without a key)") : quoted(key));
     }
     if (unknown > 5) names += " and " + std::to_string(unknown - 5) + " more";
     if (unknown > 0) note("ignored unknown link keys: " + names);
