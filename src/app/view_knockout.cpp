@@ -114,11 +114,24 @@ Snapshot take_snapshot(const App& app) {
 
 Snapshot g_now, g_before;  // the latest run seen, and the run before the last change of knocked-out heads
 
+// "L1 (all), L2H0 H3": whole layers said once, so a long list stays one short line.
 std::string knocked_text(const std::vector<int>& k, int H) {
   if (k.empty()) return "none";
   std::string s;
-  for (size_t i = 0; i < k.size() && i < 12; ++i) s += (i ? " " : "") + ("L" + std::to_string(k[i] / H) + "H" + std::to_string(k[i] % H));
-  if (k.size() > 12) s += " ... (" + std::to_string(k.size()) + ")";
+  size_t i = 0;
+  while (i < k.size()) {
+    const int l = k[i] / H;
+    size_t j = i;
+    while (j < k.size() && k[j] / H == l) ++j;
+    if (!s.empty()) s += ", ";
+    if (static_cast<int>(j - i) == H) {
+      s += "L" + std::to_string(l) + " (all)";
+    } else {
+      s += "L" + std::to_string(l);
+      for (size_t x = i; x < j; ++x) s += (x == i ? "H" : " H") + std::to_string(k[x] % H);
+    }
+    i = j;
+  }
   return s;
 }
 
@@ -256,6 +269,7 @@ void draw_knockout_panel(App& app) {
   // Before / after.
   ImGui::Spacing();
   if (!g_before.lines.empty() || (g_before.generation != 0 && !g_now.lines.empty())) {
+    ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("before (off: %s)", knocked_text(g_before.knocked, H).c_str());
     for (const std::string& s : g_before.lines) ImGui::BulletText("%s", s.c_str());
     ImGui::TextDisabled("now (off: %s)", knocked_text(g_now.knocked, H).c_str());
@@ -269,6 +283,7 @@ void draw_knockout_panel(App& app) {
       }
     }
     if (!change.empty()) ImGui::TextDisabled("head shading: how much its attention moved (max %.3f per row)", change_max);
+    ImGui::PopTextWrapPos();
   } else if (!g_now.lines.empty()) {
     ImGui::TextDisabled("predictions now:");
     for (const std::string& s : g_now.lines) ImGui::BulletText("%s", s.c_str());

@@ -115,8 +115,8 @@ void draw_lines_view(App& app) {
   }
   ImGui::SameLine();
   if (ImGui::SmallButton("all heads")) std::fill(st.on.begin(), st.on.end(), 1);
-  ImGui::SameLine();
   if (v.token >= 0 && v.token < T) {
+    ImGui::SameLine();
     if (ImGui::SmallButton("unpin")) v.token = -1;
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("show the lines of every query again");
   }
@@ -132,14 +132,15 @@ void draw_lines_view(App& app) {
     st.label_gen = app.run.generation;
   }
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float row_h = std::clamp((avail.y - 4) / T, std::max(7.0f, fs * 0.6f), fs + 6);
+  const float row_h = std::clamp((avail.y - fs - 8) / T, std::max(7.0f, fs * 0.6f), fs + 6);
   const float label_fs = std::min(fs, row_h - 1);
   const float label_w = std::min(st.max_label_w * label_fs / fs + 10, fs * 9);
   const float gap = std::clamp(avail.x - 2 * label_w - 20, fs * 6, fs * 24);
   const float total_w = 2 * label_w + gap;
-  ImVec2 origin = ImGui::GetCursorScreenPos();
-  origin.x += std::max(0.0f, (avail.x - total_w) * 0.5f);
-  ImGui::Dummy(ImVec2(std::max(total_w, avail.x - 1), row_h * T + 4));
+  // Column captions on their own line; the rows start below them.
+  const ImVec2 top = ImGui::GetCursorScreenPos();
+  ImVec2 origin(top.x + std::max(0.0f, (avail.x - total_w) * 0.5f), top.y + fs + 4);
+  ImGui::Dummy(ImVec2(std::max(total_w, avail.x - 1), fs + 4 + row_h * T + 4));
   const float x_left = origin.x + label_w;          // right edge of the query labels
   const float x_right = origin.x + label_w + gap;   // left edge of the key labels
   const float line_l = x_left + 4, line_r = x_right - 4;
@@ -204,8 +205,9 @@ void draw_lines_view(App& app) {
         if (s < 0.02f) continue;
         const float yj = origin.y + (j + 0.5f) * row_h;
         if ((yi < clip_min.y && yj < clip_min.y) || (yi > clip_max.y && yj > clip_max.y)) continue;
-        float alpha = s * multi * (focused ? 1.0f : 0.85f);
-        float thick = focused ? 1.0f + 2.0f * s : 1.0f + 1.0f * s;
+        // On a dark background plain opacity = weight leaves mid weights invisible: boost, then saturate.
+        float alpha = std::min(1.0f, s * (focused ? 2.0f : 1.6f)) * multi;
+        float thick = focused ? 1.0f + 2.5f * s : 1.0f + 1.5f * s;
         dl->AddLine(ImVec2(line_l, yi), ImVec2(line_r, yj), head_color(h, alpha), thick);
       }
     }
@@ -245,9 +247,8 @@ void draw_lines_view(App& app) {
     if (i == hk) dl->AddRect(ImVec2(x_right, y0), ImVec2(x_right + label_w, y0 + row_h), text_col, 2);
     dl->AddText(font, label_fs, ImVec2(x_right + 4, ty), col, label.c_str(), nullptr, 0, &rclip);
   }
-  // Column captions in the top corners of the visible region.
-  dl->AddText(ImVec2(origin.x, clip_min.y), dim_col, "query");
-  dl->AddText(ImVec2(x_right + label_w - ImGui::CalcTextSize("key").x, clip_min.y), dim_col, "key");
+  dl->AddText(ImVec2(x_left - ImGui::CalcTextSize("query").x - 4, top.y), dim_col, "query");
+  dl->AddText(ImVec2(x_right + 4, top.y), dim_col, "key");
 
   // Tooltip: the weights behind the hovered pair.
   if (hk >= 0 && (v.token >= 0 && v.token < T)) {

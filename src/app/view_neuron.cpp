@@ -183,7 +183,7 @@ void draw_neuron_view(App& app) {
     dl->AddText(ImVec2(o.x + x_p, o.y + 2), dim_col, "q x k (elementwise)");
     dl->AddText(ImVec2(o.x + x_s, o.y + 2), dim_col, "q.k / sqrt(d)");
     dl->AddText(ImVec2(o.x + x_w, o.y + 2), dim_col, "softmax");
-    dl->AddText(ImVec2(o.x + x_k + strip_w + 2, o.y + 2), dim_col, "");
+
   }
 
   const float row_h = std::max(fs * 0.9f, 10.0f);
@@ -239,6 +239,12 @@ void draw_neuron_view(App& app) {
       dl->AddRect(ImVec2(o.x + x_w, o.y + 1), ImVec2(o.x + x_w + bar_w, o.y + row_h - 1), IM_COL32(128, 128, 128, 90));
       dl->AddRectFilled(ImVec2(o.x + x_w, o.y + 1), ImVec2(o.x + x_w + bar_w * prob[j], o.y + row_h - 1),
                         colormap_color(v.colormap, 0.35f + 0.65f * prob[j]));
+      if (!masked[j] && prob[j] >= 0.005f) {
+        std::snprintf(buf, sizeof buf, "%.0f%%", prob[j] * 100);
+        const float tw = ImGui::GetFont()->CalcTextSizeA(std::min(fs, row_h), FLT_MAX, 0, buf).x;
+        dl->AddText(ImGui::GetFont(), std::min(fs, row_h), ImVec2(o.x + x_w + bar_w - tw - 2, o.y),
+                    prob[j] > 0.75f ? IM_COL32(20, 20, 20, 255) : text_col, buf);
+      }
       if (mouse.y >= o.y && mouse.y < o.y + row_h && mouse.x >= o.x + x_s && mouse.x < o.x + x_w + bar_w &&
           ImGui::IsWindowHovered()) {
         if (masked[j]) {

@@ -277,7 +277,10 @@ void draw_token_classification(App& app) {
     ImGui::TextUnformatted(types[t].c_str());
   }
   ImGui::SameLine();
-  ImGui::TextDisabled("(click a character: it becomes the query)");
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("B- begins an entity, I- continues it, O is outside any entity.\nClick a character: it becomes "
+                      "the query token, so the views show what it looks at when it is tagged.");
 
   // Tokens as boxes: the token on top, its tag below; spans share a background.
   const float tag_fs = fs * 0.7f;

@@ -61,6 +61,15 @@ void draw_rollout_view(App& app) {
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
   ImGui::SliderInt("layer##rollout", &v.layer, 0, L - 1);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("rollout through layers 0..%d", v.layer);
+  // Rollout spreads weight thin (about 1/T per cell after a few layers), so the linear colours of the Options panel
+  // leave it black: this view's own colour scale, applied only while its two heatmaps are added.
+  static int scale_choice = 1;  // 0 = as in Options, 1 = sqrt, 2 = log
+  const char* scale_names[] = {"as in Options", "sqrt", "log"};
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+  ImGui::Combo("colour scale##rollout", &scale_choice, scale_names, 3);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("rollout weights are small and even; sqrt or log colours make their differences visible");
   const int G = app.grid.n > 0 ? app.grid.n : T;
 
   // Which query the bar list follows: pinned, else hovered, else [CLS] for BERT / the last token for GPT-2.
@@ -83,7 +92,11 @@ void draw_rollout_view(App& app) {
     ImGui::BeginGroup();
     ImGui::Text(titles[s], v.layer);
     ImVec2 pos = ImGui::GetCursorScreenPos();
+    const Scale saved = v.scale;
+    if (scale_choice == 1) v.scale = Scale::Sqrt;
+    if (scale_choice == 2) v.scale = Scale::Log;
     bool clicked = draw_heatmap(app, srcs[s], v.layer, 0, side, side);
+    v.scale = saved;
     int r, c;
     if (heatmap_cell(G, &r, &c)) {
       hover_row = r;

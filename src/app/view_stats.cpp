@@ -120,14 +120,14 @@ void draw_stats_view(App& app) {
   ImGui::EndGroup();
 
   // Table of every head, sortable, with a thumbnail of its attention.
-  const float thumb = std::max(fs * 2.2f, 28.0f);
+  const float thumb = std::max(fs * 3.0f, 40.0f);
   const ImGuiTableFlags flags = ImGuiTableFlags_Sortable | ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
-                                ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
+                                ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchSame;
   if (!ImGui::BeginTable("head_stats", kColumns, flags, ImVec2(0, 0))) return;
   ImGui::TableSetupScrollFreeze(0, 1);
   for (int c = 0; c < kColumns; ++c) {
     ImGuiTableColumnFlags cf = 0;
-    if (c == kThumb) cf |= ImGuiTableColumnFlags_NoSort;
+    if (c == kThumb) cf |= ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_WidthFixed;
     if (c == kLayer) cf |= ImGuiTableColumnFlags_DefaultSort;
     if (c >= kCls) cf |= ImGuiTableColumnFlags_PreferSortDescending;
     ImGui::TableSetupColumn(kColumnNames[c], cf, c == kThumb ? thumb : 0.0f, static_cast<ImGuiID>(c));
@@ -198,7 +198,7 @@ void draw_stats_view(App& app) {
         ImGui::TableSetColumnIndex(kCls + c);
         // Shares as a number over a faint bar, so the strong ones stand out when scanning the column.
         ImVec2 p = ImGui::GetCursorScreenPos();
-        float w = ImGui::GetColumnWidth() > 0 ? fs * 3.2f : 0;
+        const float w = ImGui::GetContentRegionAvail().x;
         ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + w * shares[c], p.y + fs),
                                                   colormap_color(v.colormap, 0.25f + 0.5f * shares[c]) & 0x80FFFFFF);
         ImGui::Text("%4.0f%%", shares[c] * 100);
