@@ -21,13 +21,36 @@ float scaled(float w) {
   return clamp(t, 0.0, 1.0);
 }
 
+bool hidden(int row, int col) {
+  return u_hide != 0 && (texelFetch(u_special, ivec2(row, 0), 0).r > 0.5 || texelFetch(u_special, ivec2(col, 0), 0).r > 0.5);
+}
+
 void main() {
-  int col = clamp(int(floor(Frag_UV.x * float(u_n))), 0, u_n - 1);
-  int row = clamp(int(floor(Frag_UV.y * float(u_n))), 0, u_n - 1);
-  if (u_hide != 0 && (texelFetch(u_special, ivec2(row, 0), 0).r > 0.5 || texelFetch(u_special, ivec2(col, 0), 0).r > 0.5)) {
+  float n = float(u_n);
+  // Small thumbnails of long inputs have several cells per pixel: show the strongest of them (up to 8 x 8), so thin
+  // diagonals and single bright cells do not vanish the way plain nearest sampling would drop them.
+  vec2 span = fwidth(Frag_UV) * n;  // cells per pixel
+  int c0 = int(floor((Frag_UV.x - 0.5 * fwidth(Frag_UV.x)) * n));
+  int r0 = int(floor((Frag_UV.y - 0.5 * fwidth(Frag_UV.y)) * n));
+  int sx = span.x > 1.0 ? min(int(ceil(span.x)), 8) : 1;
+  int sy = span.y > 1.0 ? min(int(ceil(span.y)), 8) : 1;
+  if (sx == 1) c0 = int(floor(Frag_UV.x * n));
+  if (sy == 1) r0 = int(floor(Frag_UV.y * n));
+  float best = -1.0;
+  for (int dy = 0; dy < 8; dy++) {
+    if (dy >= sy) break;
+    for (int dx = 0; dx < 8; dx++) {
+      if (dx >= sx) break;
+      int col = clamp(c0 + dx, 0, u_n - 1);
+      int row = clamp(r0 + dy, 0, u_n - 1);
+      if (hidden(row, col)) continue;
+      best = max(best, texelFetch(u_images, ivec3(col, row, u_layer), 0).r);
+    }
+  }
+  if (best < 0.0) {
     Out_Color = u_mask_color;
     return;
   }
-  float t = scaled(texelFetch(u_images, ivec3(col, row, u_layer), 0).r);
+  float t = scaled(best);
   Out_Color = texelFetch(u_lut, ivec2(int(t * 255.0 + 0.5), u_cmap), 0);
 }

@@ -263,6 +263,16 @@
     $('copyclose').addEventListener('click', () => $('copybox').classList.remove('on'));
   }
 
+  // Composed text (pinyin, kana, ...) arrives on compositionend; plain keys keep going to ImGui through GLFW.
+  function setupIme() {
+    const ime = $('ime');
+    ime.addEventListener('compositionend', (e) => {
+      if (runtime && e.data) Module.ccall('attnviz_input_text', null, ['string'], [e.data]);
+      ime.value = '';
+    });
+    ime.addEventListener('input', (e) => { if (!e.isComposing) ime.value = ''; });
+  }
+
   function showCopyBox(text) {
     $('copytext').value = text;
     $('copybox').classList.add('on');
@@ -301,6 +311,11 @@
       if (fontBytes) { giveFont(fontBytes); fontBytes = null; }
     },
     fatal(msg) { overlay.error(msg); },
+    textInput(active) {
+      const ime = $('ime');
+      if (active) { ime.value = ''; ime.focus({ preventScroll: true }); } else if (document.activeElement === ime) { ime.blur(); $('canvas').focus({ preventScroll: true }); }
+    },
+    imePos(x, y) { const ime = $('ime'); ime.style.left = x + 'px'; ime.style.top = y + 'px'; },
     download(name, mime, bytes) {
       const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
       const a = document.createElement('a');
@@ -382,4 +397,5 @@
   window.addEventListener('hashchange', applyLocationHash);
   setupDrop();
   setupClipboard();
+  setupIme();
 })();

@@ -233,6 +233,12 @@ Status app_load_model(App& app, const FileMap& files, const std::string& name, c
     return st;
   }
   app.last_error.clear();
+  if (name.rfind("user:", 0) == 0) {  // the request for this model's files is answered
+    auto& ns = app.notices;
+    ns.erase(std::remove_if(ns.begin(), ns.end(),
+                            [](const std::string& n) { return n.rfind("This link was made with your own model", 0) == 0; }),
+             ns.end());
+  }
   if (!app.wanted_hash.empty() && name.rfind("user:", 0) == 0) {
     if (hash != app.wanted_hash)
       add_notice(app, "These files differ from the ones the link was made with (hash " + hash + ", the link says " +
@@ -246,6 +252,11 @@ Status app_load_model(App& app, const FileMap& files, const std::string& name, c
 void app_apply_fragment(App& app, const std::string& fragment) {
   DecodeResult r = decode_fragment(fragment);
   for (const auto& n : r.notices) add_notice(app, n);
+  if (!r.notices.empty()) {  // a bad link is an error the user should see (and tests can read via lastError)
+    std::string all;
+    for (const auto& n : r.notices) all += (all.empty() ? "" : "; ") + n;
+    app.last_error = "This link had problems: " + all;
+  }
   std::string current = app.model ? app.model->name : "";
   std::string wanted = r.state.model;
   app.view = r.state;

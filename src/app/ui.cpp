@@ -139,6 +139,11 @@ void draw_notices(App& app) {
 
 void draw_status_bar(App& app) {
   ImGui::Separator();
+  if (app.embed) {
+    if (ImGui::SmallButton("Show panels")) app.embed = app.view.embed = false;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Leave the embedded layout: show the input, options and model picker");
+    ImGui::SameLine();
+  }
   if (!app.model) {
     ImGui::TextDisabled("%s", app.loading_name.empty() ? "no model" : "loading…");
     return;

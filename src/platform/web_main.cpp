@@ -59,6 +59,12 @@ EM_JS(char*, js_initial_hash, (), {
   return p;
 });
 
+// IME (pinyin etc.) cannot compose into a canvas: while ImGui edits text, a hidden textarea near the cursor holds
+// the browser's focus and hands composed text back (attnviz_input_text).
+EM_JS(void, js_text_input, (int active), { attnvizGlue.textInput(active != 0); });
+EM_JS(void, js_ime_pos, (int x, int y), { attnvizGlue.imePos(x, y); });
+bool g_text_input = false;
+
 EM_JS(void, js_download, (const char* name, const char* mime, const char* data, int len), {
   attnvizGlue.download(UTF8ToString(name), UTF8ToString(mime), HEAPU8.slice(data, data + len));
 });
@@ -165,6 +171,10 @@ void frame() {
   glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  if (io.WantTextInput != g_text_input) {
+    g_text_input = io.WantTextInput;
+    js_text_input(g_text_input ? 1 : 0);
+  }
   sync_hash();
 }
 
@@ -214,6 +224,11 @@ EMSCRIPTEN_KEEPALIVE void attnviz_load_failed(const char* message) {
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_set_clipboard(const char* text) { g_clipboard = text ? text : ""; }
+
+// Text composed by the browser's input method, typed into the focused ImGui text field.
+EMSCRIPTEN_KEEPALIVE void attnviz_input_text(const char* text) {
+  if (text && *text) ImGui::GetIO().AddInputCharactersUTF8(text);
+}
 
 // --- share links ---------------------------------------------------------------------------------------------------
 EMSCRIPTEN_KEEPALIVE void attnviz_apply_fragment(const char* fragment) {
@@ -308,6 +323,7 @@ int main() {
   ImGui_ImplOpenGL3_Init("#version 300 es");
   io.SetClipboardTextFn = clipboard_set;
   io.GetClipboardTextFn = clipboard_get;
+  io.ImeSetInputScreenPosFn = [](int x, int y) { js_ime_pos(x, y); };
   ui_setup_style(1.0f);
   if (!g_renderer.init("#version 300 es\nprecision highp float;\nprecision highp int;\n"))
     app_set_error(g_app, g_renderer.error() + " (heatmaps are drawn without the GPU shader)");
