@@ -541,6 +541,11 @@ TEST_CASE("BERT on strings outside the fixtures: control chars, whitespace, long
   std::string zh150;
   for (int k = 0; k < 150; ++k) zh150 += "中";
   CHECK(tok.encode(zh150).ids.size() == 152);  // every CJK ideograph its own word, no length limit across them
+  // CJK ranges as Hugging Face's Rust code has them: U+2B820..U+2B91F are not split (its range starts at 0x2B920),
+  // so two of them make one [UNK] word, while two from U+2B920 on are two words.
+  CHECK(ids("\xF0\xAB\xA0\xA0\xF0\xAB\xA0\xA1") == std::vector<int>{2, 1, 3});  // U+2B820 U+2B821
+  CHECK(ids("\xF0\xAB\xA4\xA0\xF0\xAB\xA4\xA1") == std::vector<int>{2, 1, 1, 3});  // U+2B920 U+2B921
+  CHECK(ids("\xF0\xAA\x9B\x96\xF0\xAA\x9B\x96") == std::vector<int>{2, 1, 1, 3});  // U+2A6D6 (Extension B)
   CHECK(ids("😀") == std::vector<int>{2, 1, 3});
   CHECK(ids("😀!") == std::vector<int>{2, 1, 5, 3});
   CHECK(ids("ＡＢＣ") == std::vector<int>{2, 1, 3});  // full-width: lowercased but no such entry
@@ -709,4 +714,29 @@ TEST_CASE("tokenizer.json features beyond the demo models: TemplateProcessing, a
   Encoding p = tok.encode("a", "c");
   CHECK(p.tokens == strs({"a", "c"}));
   CHECK(p.type_ids == std::vector<int32_t>{0, 1});
+}
+
+TEST_CASE("ByteLevel add_prefix_space: a space in front of each text, mapped to its start") {
+  std::string bytes;
+  REQUIRE(attnviz_test::read_file(models_dir() + "/gpt2-mini/tokenizer.json", &bytes));
+  const std::string from = "\"type\": \"ByteLevel\",\n    \"add_prefix_space\": false";
+  size_t at = bytes.find(from);
+  REQUIRE(at != std::string::npos);
+  bytes.replace(at, from.size(), "\"type\": \"ByteLevel\",\n    \"add_prefix_space\": true");
+  FileMap m{{"tokenizer.json", bytes}};
+  Tokenizer tok;
+  Status s = Tokenizer::load(m, "prefix", &tok);
+  REQUIRE_MESSAGE(s.ok, s.message);
+  Tokenizer plain = load_files(models_dir() + "/gpt2-mini", {"tokenizer.json"});
+  Encoding e = tok.encode("the earth");
+  CHECK(e.ids == plain.encode(" the earth").ids);
+  CHECK(e.tokens == strs({"Ġthe", "Ġearth"}));
+  CHECK(e.offsets == Offsets{{0, 3}, {3, 9}});
+  CHECK(e.display == strs({" the", " earth"}));
+  CHECK(tok.encode(" the").ids == plain.encode(" the").ids);  // already there: no second space
+  Encoding z = tok.encode("床");  // the added space stays a token of its own here: it has no bytes in the text
+  CHECK(z.ids == plain.encode(" 床").ids);
+  CHECK(z.tokens == strs({"Ġ", "åº", "Ĭ"}));
+  CHECK(z.offsets == Offsets{{0, 0}, {0, 3}, {0, 3}});
+  CHECK(z.display == strs({" ", "床", "·床"}));
 }

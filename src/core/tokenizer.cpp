@@ -217,10 +217,12 @@ class WordCache {
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers.
 
-// BERT's CJK Unified Ideograph ranges (the reference's _is_chinese_char; not all of Unicode's Han).
+// BERT's CJK ideograph ranges, as Hugging Face tokenizers has them (normalizers/bert.rs is_chinese_char): the
+// Python original's 0x2B820 start of the fifth supplementary range is 0x2B920 there, so U+2B820..U+2B91F are not
+// split one per token. Not all of Unicode's Han either (no Extension G, no radicals).
 bool is_bert_cjk(char32_t cp) {
   return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
-         (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
+         (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B920 && cp <= 0x2CEAF) ||
          (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
 
