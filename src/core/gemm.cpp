@@ -77,17 +77,47 @@ void pack_b(const float* B, int ldb, bool bt, int k0, int kc, int j0, int nc) {
 }
 
 // C[0:4, 0:8] (+)= A[0:4, 0:kc] * strip; rows beyond `rows` and columns beyond `cols` are neither read nor written.
-inline void micro_4x8(int kc, const float* A, int lda, const float* strip, float* C, int ldc, bool acc, int rows,
+// `strip` advances by `bs` floats per step of k: kNr for a packed panel, ldb when reading B (K,N) in place.
+inline void micro_4x8(int kc, const float* A, int lda, const float* strip, int bs, float* C, int ldc, bool acc, int rows,
                       int cols) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const float* a0 = A;
   const float* a1 = A + (rows > 1 ? lda : 0);
   const float* a2 = A + (rows > 2 ? 2 * lda : 0);
   const float* a3 = A + (rows > 3 ? 3 * lda : 0);
-  for (int k = 0; k < kc; k++) {
+  int k = 0;
+  // Four steps of k at a time: one v128 load of each A row, its lanes broadcast by shuffles (XNNPACK's "splat"
+  // micro-kernels do the same), instead of four scalar loads + splats per row.
+  for (; k + 4 <= kc; k += 4) {
+    const v128_t va0 = wasm_v128_load(a0 + k), va1 = wasm_v128_load(a1 + k), va2 = wasm_v128_load(a2 + k),
+                 va3 = wasm_v128_load(a3 + k);
+#define ATTNVIZ_STEP(L)                                                        \
+  {                                                                            \
+    const v128_t b0 = wasm_v128_load(strip), b1 = wasm_v128_load(strip + 4);   \
+    strip += bs;                                                               \
+    v128_t x = wasm_i32x4_shuffle(va0, va0, L, L, L, L);                       \
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));                          \
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));                          \
+    x = wasm_i32x4_shuffle(va1, va1, L, L, L, L);                              \
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));                          \
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));                          \
+    x = wasm_i32x4_shuffle(va2, va2, L, L, L, L);                              \
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));                          \
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));                          \
+    x = wasm_i32x4_shuffle(va3, va3, L, L, L, L);                              \
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));                          \
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));                          \
+  }
+    ATTNVIZ_STEP(0)
+    ATTNVIZ_STEP(1)
+    ATTNVIZ_STEP(2)
+    ATTNVIZ_STEP(3)
+#undef ATTNVIZ_STEP
+  }
+  for (; k < kc; k++) {
     const v128_t b0 = wasm_v128_load(strip);
     const v128_t b1 = wasm_v128_load(strip + 4);
-    strip += kNr;
+    strip += bs;
     v128_t x = wasm_f32x4_splat(a0[k]);
     c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
     c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
@@ -120,6 +150,50 @@ inline void micro_4x8(int kc, const float* A, int lda, const float* strip, float
   }
 }
 
+inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
+         wasm_f32x4_extract_lane(v, 3);
+}
+
+// Few rows of A (the LM head at a handful of positions): packing B would cost as much as the product, so read B in
+// place: rows of B (K,N) through the micro-kernel, or dot products with rows of B (N,K) when transposed.
+void gemm_small_m(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool bt, float* C, int ldc,
+                  bool acc) {
+  for (int i0 = 0; i0 < M; i0 += kMr) {
+    const int rows = std::min(kMr, M - i0);
+    const float* a = A + static_cast<size_t>(i0) * lda;
+    float* c = C + static_cast<size_t>(i0) * ldc;
+    if (!bt) {
+      int j = 0;
+      for (; j + kNr <= N; j += kNr) micro_4x8(K, a, lda, B + j, ldb, c + j, ldc, acc, rows, kNr);
+      for (; j < N; j++)
+        for (int i = 0; i < rows; i++) {
+          float sum = 0.f;
+          for (int k = 0; k < K; k++) sum += a[static_cast<size_t>(i) * lda + k] * B[static_cast<size_t>(k) * ldb + j];
+          float& out = c[static_cast<size_t>(i) * ldc + j];
+          out = acc ? out + sum : sum;
+        }
+    } else {
+      for (int j = 0; j < N; j++) {
+        const float* b = B + static_cast<size_t>(j) * ldb;
+        for (int i = 0; i < rows; i++) {
+          const float* ar = a + static_cast<size_t>(i) * lda;
+          v128_t s0 = wasm_f32x4_splat(0), s1 = s0;
+          int k = 0;
+          for (; k + 8 <= K; k += 8) {
+            s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(ar + k), wasm_v128_load(b + k)));
+            s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(ar + k + 4), wasm_v128_load(b + k + 4)));
+          }
+          float sum = hsum(wasm_f32x4_add(s0, s1));
+          for (; k < K; k++) sum += ar[k] * b[k];
+          float& out = c[static_cast<size_t>(i) * ldc + j];
+          out = acc ? out + sum : sum;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C, int ldc,
@@ -128,6 +202,10 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
   if (K <= 0) {
     if (!accumulate)
       for (int i = 0; i < M; i++) std::memset(C + static_cast<size_t>(i) * ldc, 0, sizeof(float) * N);
+    return;
+  }
+  if (M < 16) {
+    gemm_small_m(M, N, K, A, lda, B, ldb, b_transposed, C, ldc, accumulate);
     return;
   }
   for (int j0 = 0; j0 < N; j0 += kNc) {
@@ -140,7 +218,7 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
         const int rows = std::min(kMr, M - i0);
         const float* a = A + static_cast<size_t>(i0) * lda + k0;
         for (int js = 0; js < nc; js += kNr) {
-          micro_4x8(kc, a, lda, g_panel + static_cast<size_t>(js) * kc, C + static_cast<size_t>(i0) * ldc + j0 + js,
+          micro_4x8(kc, a, lda, g_panel + static_cast<size_t>(js) * kc, kNr, C + static_cast<size_t>(i0) * ldc + j0 + js,
                     ldc, acc, rows, std::min(kNr, nc - js));
         }
       }
