@@ -106,6 +106,10 @@ void draw_neuron_view(App& app) {
   ImGui::SameLine();
   ImGui::Text("query: %s (token %d)", token_label(app, qi).c_str(), qi);
   qi = std::clamp(v.token >= 0 && v.token < T ? v.token : qi, 0, T - 1);
+  static bool by_weight = false;
+  ImGui::SameLine();
+  ImGui::Checkbox("keys by weight", &by_weight);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("list the keys from the most attended to the least (long inputs)");
 
   // The computation, redone from q and k.
   const size_t base = (static_cast<size_t>(v.layer) * H + v.head) * T;
@@ -187,13 +191,26 @@ void draw_neuron_view(App& app) {
   }
 
   const float row_h = std::max(fs * 0.9f, 10.0f);
+  // Row order: input order, or by softmax weight (masked keys last).
+  std::vector<int> order(T);
+  for (int j = 0; j < T; ++j) order[j] = j;
+  if (by_weight)
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return prob[a] > prob[b]; });
   ImGui::BeginChild("neuron_rows", ImVec2(0, 0), false);
+  // A new query (or order) scrolls its row into the middle; by weight the top rows matter, so scroll to the top.
+  static int scrolled_for = -2;
+  const int scroll_key = by_weight ? -1 : qi;
+  if (scroll_key != scrolled_for) {
+    ImGui::SetScrollY(by_weight ? 0.0f : std::max(0.0f, qi * row_h - ImGui::GetWindowHeight() * 0.5f));
+    scrolled_for = scroll_key;
+  }
   dl = ImGui::GetWindowDrawList();
   ImGuiListClipper clipper;
   clipper.Begin(T, row_h);
   int hovered_row = -1;
   while (clipper.Step()) {
-    for (int j = clipper.DisplayStart; j < clipper.DisplayEnd; ++j) {
+    for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
+      const int j = order[r];
       ImVec2 o = ImGui::GetCursorScreenPos();
       ImGui::PushID(j);
       // The label is a button: click makes this token the query.

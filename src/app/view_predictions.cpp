@@ -140,6 +140,10 @@ void draw_masked_lm(App& app) {
   ImGui::Separator();
   ImGui::TextDisabled("mask a token:");
   undo_button(app);
+  // Long inputs: the token buttons scroll in a box of a few lines instead of pushing the panels below away.
+  const float line_h = ImGui::GetFrameHeightWithSpacing();
+  const bool boxed = T > 40;
+  if (boxed) ImGui::BeginChild("mask_tokens", ImVec2(0, line_h * 6), false);
   bool first = true;
   for (int i = 0; i < T; ++i) {
     if (i < static_cast<int>(enc.special.size()) && enc.special[i]) continue;
@@ -158,6 +162,7 @@ void draw_masked_lm(App& app) {
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("replace \"%s\" with [MASK]", label.c_str());
     ImGui::PopID();
   }
+  if (boxed) ImGui::EndChild();
 }
 
 // GPT-2: the next-token distribution after the last token; a click appends that token's text.
@@ -173,8 +178,6 @@ void draw_causal_lm(App& app) {
   }
   const int r = rows - 1;  // the last requested position is the last token
   ImGui::Text("next token after %s", T > 0 ? token_label(app, T - 1).c_str() : "");
-  ImGui::SameLine();
-  undo_button(app);
   auto text_of = [&](int id) {
     return tok.kind() == TokenizerKind::ByteLevelBPE ? byte_level_decode(tok.id_to_token(id)) : tok.display_token(id);
   };
@@ -196,6 +199,7 @@ void draw_causal_lm(App& app) {
     return;
   }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("append the most likely token ten times (stops at <|endoftext|>)");
+  undo_button(app);
   for (const Candidate& c : top) {
     ImGui::PushID(c.id);
     std::string shown = tok.display_token(c.id);
