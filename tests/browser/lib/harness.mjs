@@ -263,7 +263,9 @@ export async function screenshot(page, file = null) {
 const fixtureCache = new Map();
 export function fixture(name) {
   if (!fixtureCache.has(name)) {
-    const base = name.includes('/') ? path.join(dataDir, name, 'expected') : path.join(dataDir, `${name}.expected`);
+    // Demo models: tests/data/<name>.expected.*; test models: tests/data/<name>/expected.*
+    const base = fs.existsSync(path.join(dataDir, name, 'expected.json')) ? path.join(dataDir, name, 'expected')
+                                                                          : path.join(dataDir, `${name}.expected`);
     fixtureCache.set(name, {
       texts: JSON.parse(fs.readFileSync(`${base}.json`, 'utf8')),
       tensors: readSafetensors(`${base}.safetensors`),

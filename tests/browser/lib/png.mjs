@@ -104,3 +104,28 @@ export function pictureDiff(a, b, tolerance = 8) {
   }
   return {differing: differing / n, maxDiff};
 }
+
+// Where two pictures differ, in cells of `cell` x `cell` pixels: the number of cells holding a pixel whose largest
+// channel difference exceeds `tolerance`, and their bounding box. Text that legitimately differs between two pages
+// (a timing like "44.9 ms") touches a few cells; a different heatmap, colormap or selection touches many.
+export function cellDiff(a, b, {cell = 16, tolerance = 12} = {}) {
+  if (a.width !== b.width || a.height !== b.height) return {cells: Infinity, sizeMismatch: true};
+  const cw = Math.ceil(a.width / cell), ch = Math.ceil(a.height / cell);
+  const hit = new Uint8Array(cw * ch);
+  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+  for (let y = 0; y < a.height; y++) {
+    for (let x = 0; x < a.width; x++) {
+      const i = (y * a.width + x) * 4;
+      let d = 0;
+      for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(a.rgba[i + c] - b.rgba[i + c]));
+      if (d > tolerance) {
+        hit[Math.floor(y / cell) * cw + Math.floor(x / cell)] = 1;
+        x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+      }
+    }
+  }
+  const cells = hit.reduce((s, v) => s + v, 0);
+  const boxes = [];
+  for (let j = 0; j < ch; j++) for (let i = 0; i < cw; i++) if (hit[j * cw + i]) boxes.push([i * cell, j * cell]);
+  return {cells, total: cw * ch, bbox: cells ? [x0, y0, x1, y1] : null, where: boxes.slice(0, 40)};
+}
