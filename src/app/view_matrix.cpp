@@ -96,7 +96,7 @@ void draw_matrix_view(App& app) {
   float base = std::max(40.0f, std::min(avail.x - row_w, avail.y - 40));
   float cell0 = base / n;
   float cell = cell0 * nav.zoom;
-  bool vertical = cell < max_label + 6 && cell >= font_h * 0.85f;
+  bool vertical = cell < max_label + 6;
   float top_h = vertical ? std::clamp(max_label + 8, font_h + 4, 120.0f) : font_h + 6;
   base = std::max(40.0f, std::min(avail.x - row_w, avail.y - top_h));
   cell0 = base / n;
@@ -189,31 +189,41 @@ void draw_matrix_view(App& app) {
   }
   dl->PopClipRect();
 
-  // Labels: every row/column when there is room, else every k-th.
-  int step_r = std::max(1, static_cast<int>(std::ceil(font_h * 0.95f / cell)));
-  int step_c = vertical ? step_r : std::max(1, static_cast<int>(std::ceil((max_label + 6) / cell)));
+  // Labels: every row/column when there is room; otherwise each label that does not overlap the one before it
+  // (the hovered and pinned ones always).
   ImU32 label_col = IM_COL32(200, 200, 210, 255), hi_col = IM_COL32(255, 220, 120, 255);
   dl->PushClipRect(ImVec2(origin.x, area0.y), ImVec2(area0.x, area1.y), true);
+  float next_y = -1e9f;
   for (int r = std::max(0, static_cast<int>(nav.pan.y / cell)); r < n && row_y(r) < area1.y; r++) {
-    if (r % step_r != 0 && r != hr && r != pinned_row) continue;
+    bool force = r == hr || r == pinned_row;
+    float y = row_y(r) + cell / 2 - font_h / 2;
+    if (!force && y < next_y) continue;
+    if (!force) next_y = y + font_h;
     std::string s = clip_label(g.labels[r], row_w - 8);
     float tw = ImGui::CalcTextSize(s.c_str()).x;
-    dl->AddText(ImVec2(area0.x - 5 - tw, row_y(r) + cell / 2 - font_h / 2), r == hr || r == pinned_row ? hi_col : label_col,
-                s.c_str());
+    if (force) dl->AddRectFilled(ImVec2(area0.x - 7 - tw, y), ImVec2(area0.x - 3, y + font_h), IM_COL32(30, 30, 36, 255));
+    dl->AddText(ImVec2(area0.x - 5 - tw, y), force ? hi_col : label_col, s.c_str());
   }
   dl->PopClipRect();
   dl->PushClipRect(ImVec2(area0.x, origin.y), ImVec2(area1.x, area0.y), true);
+  float next_x = -1e9f;
   for (int c = std::max(0, static_cast<int>(nav.pan.x / cell)); c < n && col_x(c) < area1.x; c++) {
-    if (c % step_c != 0 && c != hc) continue;
-    ImU32 col = c == hc ? hi_col : label_col;
+    bool force = c == hc;
     const std::string& full_label = g.labels[c];
     if (vertical && utf8_count(full_label) > 1) {
+      float x = col_x(c) + cell / 2 - font_h / 2;
+      if (!force && x < next_x) continue;
+      if (!force) next_x = x + font_h;
       std::string s = clip_label(full_label, top_h - 6);
-      add_text_vertical(dl, ImVec2(col_x(c) + cell / 2 - font_h / 2, area0.y - 4), col, s);
+      add_text_vertical(dl, ImVec2(x, area0.y - 4), force ? hi_col : label_col, s);
     } else {
-      std::string s = vertical ? full_label : clip_label(full_label, std::max(cell * step_c - 4, font_h));
+      std::string s = clip_label(full_label, std::max(64.0f, font_h * 4));
       float tw = ImGui::CalcTextSize(s.c_str()).x;
-      dl->AddText(ImVec2(col_x(c) + cell / 2 - tw / 2, area0.y - font_h - 3), col, s.c_str());
+      float x = std::max(area0.x, col_x(c) + cell / 2 - tw / 2);
+      if (!force && x < next_x) continue;
+      if (!force) next_x = x + tw + 3;
+      if (force) dl->AddRectFilled(ImVec2(x - 2, area0.y - font_h - 4), ImVec2(x + tw + 2, area0.y - 2), IM_COL32(30, 30, 36, 255));
+      dl->AddText(ImVec2(x, area0.y - font_h - 3), force ? hi_col : label_col, s.c_str());
     }
   }
   dl->PopClipRect();

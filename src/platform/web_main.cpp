@@ -85,6 +85,12 @@ void clipboard_set(void*, const char* text) {
 // returns to it. Typing pushes at most one entry per pause of two seconds.
 void sync_hash() {
   if (!g_link_applied || !g_app.model || g_app.run_pending) return;
+  // Encoding (and compressing a long text) every frame would be wasted work: only when the state moved.
+  static ViewState last_seen;
+  static bool last_embed = false;
+  if (g_app.view == last_seen && g_app.embed == last_embed && g_app.view == g_published_state) return;
+  last_seen = g_app.view;
+  last_embed = g_app.embed;
   std::string f = app_fragment(g_app);
   if (f == g_published) return;
   const ViewState& a = g_app.view;
