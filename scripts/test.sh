@@ -21,7 +21,7 @@ fail_stage() {  # a stage that could not even run counts as one failure
 # doctest's summary: "[doctest] test cases: 40 | 39 passed | 1 failed | 0 skipped"
 count_doctest() {
   local name=$1 log=$2 rc=$3 line p f
-  line=$(grep -E '^\[doctest\] test cases:' "$log" | tail -n 1)
+  line=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^\[doctest\] test cases:' | tail -n 1)
   if [ -z "$line" ]; then
     tail -n 30 "$log" >&2
     fail_stage "$name crashed before its summary (exit $rc; log $log)"
@@ -62,7 +62,7 @@ fi
 echo "test: building native"
 if cmake --preset native >"$log_dir/native-config.log" 2>&1 && \
    cmake --build --preset native --target attnviz attnviz_tests >"$log_dir/native-build.log" 2>&1; then
-  build/native/attnviz_tests >"$log_dir/native-tests.log" 2>&1; rc=$?
+  build/native/attnviz_tests --no-colors=true >"$log_dir/native-tests.log" 2>&1; rc=$?
   count_doctest "native doctest" "$log_dir/native-tests.log" $rc
 else
   tail -n 40 "$log_dir/native-build.log" "$log_dir/native-config.log" >&2
@@ -74,7 +74,7 @@ if [ "${ATTNVIZ_ASAN:-0}" = 1 ]; then
   echo "test: building asan"
   if cmake --preset asan >"$log_dir/asan-config.log" 2>&1 && \
      cmake --build --preset asan --target attnviz attnviz_tests >"$log_dir/asan-build.log" 2>&1; then
-    build/asan/attnviz_tests >"$log_dir/asan-tests.log" 2>&1; rc=$?
+    build/asan/attnviz_tests --no-colors=true >"$log_dir/asan-tests.log" 2>&1; rc=$?
     count_doctest "asan doctest" "$log_dir/asan-tests.log" $rc
   else
     tail -n 40 "$log_dir/asan-build.log" >&2
@@ -86,7 +86,7 @@ fi
 echo "test: building web (emscripten)"
 if cmake --preset web >"$log_dir/web-config.log" 2>&1 && \
    cmake --build --preset web >"$log_dir/web-build.log" 2>&1; then
-  node build/web/attnviz_tests.js >"$log_dir/wasm-tests.log" 2>&1; rc=$?
+  node build/web/attnviz_tests.js --no-colors=true >"$log_dir/wasm-tests.log" 2>&1; rc=$?
   count_doctest "wasm doctest (node)" "$log_dir/wasm-tests.log" $rc
   web_ok=1
 else
