@@ -107,13 +107,14 @@ export function pictureDiff(a, b, tolerance = 8) {
 
 // Where two pictures differ, in cells of `cell` x `cell` pixels: the number of cells holding a pixel whose largest
 // channel difference exceeds `tolerance`, and their bounding box. Text that legitimately differs between two pages
-// (a timing like "44.9 ms") touches a few cells; a different heatmap, colormap or selection touches many.
-export function cellDiff(a, b, {cell = 16, tolerance = 12} = {}) {
+// (a timing like "44.9 ms") touches a few cells; a different heatmap, colormap or selection touches many. The bottom
+// `ignoreBottom` rows are left out (a status bar whose timing shifts the text after it).
+export function cellDiff(a, b, {cell = 16, tolerance = 12, ignoreBottom = 0} = {}) {
   if (a.width !== b.width || a.height !== b.height) return {cells: Infinity, sizeMismatch: true};
   const cw = Math.ceil(a.width / cell), ch = Math.ceil(a.height / cell);
   const hit = new Uint8Array(cw * ch);
   let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
-  for (let y = 0; y < a.height; y++) {
+  for (let y = 0; y < a.height - ignoreBottom; y++) {
     for (let x = 0; x < a.width; x++) {
       const i = (y * a.width + x) * 4;
       let d = 0;
