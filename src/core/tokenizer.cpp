@@ -1226,11 +1226,6 @@ Status parse_json(std::string_view bytes, const std::string& where, json* out) {
 }
 
 // Reads a {"token": id} object into the implementation's id_to_token and the given table.
-Status read_vocab_object(const json& v, const std::string& where, Tokenizer::Impl* im, StringIdTable* table);
-
-}  // namespace
-
-namespace {
 Status read_vocab_object(const json& v, const std::string& where, Tokenizer::Impl* im, StringIdTable* table) {
   if (!v.is_object()) return Status::error(where + " must be an object of token -> id");
   if (v.empty()) return Status::error(where + " is empty");
