@@ -18,6 +18,7 @@
 #include "model.h"
 #include "safetensors.h"
 #include "test_paths.h"
+#include "tokenizer.h"
 
 using namespace attnviz;
 using attnviz_test::data_dir;
@@ -822,4 +823,66 @@ TEST_CASE("gemm: matches a naive product for odd sizes, both B layouts, accumula
         CHECK(close_enough(std::string("gemm ") + gemm_backend(), C.data(), want.data(), C.size(), 1e-4f * (1 + K / 64)));
       }
   }
+}
+
+// ---- text -> tokenizer -> model, the way the page and `attnviz run` use the engine ----------------------------------
+
+TEST_CASE("model: text through the tokenizer gives the fixture ids and outputs") {
+  for (const char* name : {"tiny-bert", "tiny-bert-ner", "tiny-gpt2"}) {
+    CAPTURE(name);
+    const std::string dir = data_dir() + "/" + name;
+    Loaded m;
+    REQUIRE(load_dir(dir, &m).ok);
+    Tokenizer tok;
+    Status s = Tokenizer::load(m.files.view(), dir, &tok);
+    REQUIRE_MESSAGE(s.ok, s.message);
+    Reference ref;
+    REQUIRE(ref.open(dir + "/expected.safetensors"));
+    std::string texts_json;
+    REQUIRE(attnviz_test::read_file(dir + "/expected.json", &texts_json));
+    const nlohmann::json texts = nlohmann::json::parse(texts_json, nullptr, false);
+    REQUIRE(texts.is_object());
+    int n = 0;
+    for (auto it = texts.begin(); it != texts.end(); ++it) {
+      const std::string key = it.key();
+      CAPTURE(key);
+      auto str = [&](const char* k) {
+        auto f = it.value().find(k);
+        return f != it.value().end() && f->is_string() ? f->get<std::string>() : std::string();
+      };
+      const std::string text = str("text"), pair = str("text_pair");
+      EncodeOptions eo;
+      eo.max_length = m.model.config().max_positions;
+      const Encoding enc = tok.encode(text, pair, eo);
+      REQUIRE(enc.ids == ref.ints(key + ".input_ids"));
+      if (ref.has(key + ".token_type_ids")) CHECK(enc.type_ids == ref.ints(key + ".token_type_ids"));
+      ForwardOptions opt;
+      opt.all_positions = true;
+      Activations a;
+      s = m.model.forward(enc.ids, m.model.config().family == Family::Bert ? enc.type_ids : std::vector<int32_t>{}, opt, &a);
+      REQUIRE_MESSAGE(s.ok, s.message);
+      const std::vector<float> want = ref.floats(key + ".attentions");
+      REQUIRE(want.size() == a.attentions.size());
+      CHECK(close_enough(key + ".attentions", a.attentions.data(), want.data(), want.size(), 1e-4f));
+      n++;
+    }
+    CHECK(n >= 7);
+  }
+}
+
+TEST_CASE("model: a text longer than the positions is cut to the limit by the tokenizer and runs") {
+  const std::string dir = data_dir() + "/tiny-bert";
+  Loaded m;
+  REQUIRE(load_dir(dir, &m).ok);
+  Tokenizer tok;
+  REQUIRE(Tokenizer::load(m.files.view(), dir, &tok).ok);
+  std::string text;
+  for (int i = 0; i < 300; i++) text += "天地";
+  EncodeOptions eo;
+  eo.max_length = m.model.config().max_positions;
+  const Encoding enc = tok.encode(text, "", eo);
+  CHECK(enc.truncated);
+  REQUIRE(static_cast<int>(enc.ids.size()) == m.model.config().max_positions);
+  Activations a = run(m.model, enc.ids, enc.type_ids);
+  CHECK(a.T == m.model.config().max_positions);
 }
