@@ -1075,8 +1075,12 @@ std::string Tokenizer::Impl::display_partial(std::string_view text, size_t tb, s
   // Invalid UTF-8 in the text shows as <0xNN> (bytes_label), never as raw bytes.
   auto char_at = [&](size_t k) {
     int len = 0;
-    decode_utf8(text.data() + k, text.size() - k, &len);
-    return bytes_label(text.substr(k, static_cast<size_t>(len)));
+    char32_t cp = decode_fast(text.data() + k, text.size() - k, &len);
+    if (cp >= 0x80 && !(cp == 0xFFFD && len == 1)) {  // a whole non-ASCII character: no control to show
+      out.append(text.data() + k, static_cast<size_t>(len));
+      return;
+    }
+    out += bytes_label(text.substr(k, static_cast<size_t>(len)));
   };
   for (size_t k = tb; k < te && k < text.size(); ++k) {
     if (is_utf8_cont(text[k]) && k > tb) continue;
@@ -1091,13 +1095,13 @@ std::string Tokenizer::Impl::display_partial(std::string_view text, size_t tb, s
       any = true;
       continue;
     }
-    out += char_at(k);
+    char_at(k);
     any = true;
   }
   if (!any) {
     size_t k = tb;
     while (k > 0 && is_utf8_cont(text[k]) && tb - k < 3) --k;
-    out += char_at(k);
+    char_at(k);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // `attnviz tokenize` and `attnviz bench-tokenizer` (see INTERFACES.md): JSON lines in, JSON lines out, over the
 // core tokenizer. Platform code: reads files and stdin, prints; no GL or UI.
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -226,14 +227,18 @@ int cli_bench_tokenizer(int argc, char** argv) {
     bytes += corpus.back()->size();
   }
   EncodeOptions opt;
-  double best = 1e30;
+  double best = 1e30, best_cpu = 1e30;
   size_t tokens = 0;
   for (int pass = 0; pass < 5; ++pass) {  // best of 5: the machine may be busy
     auto t0 = std::chrono::steady_clock::now();
+    std::clock_t c0 = std::clock();
     size_t n = 0;
     for (const std::string* p : corpus) n += tok.encode(*p, {}, opt).ids.size();
     double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Processor time too: on a shared machine the wall clock also counts time spent waiting for a core.
+    double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
     best = std::min(best, sec);
+    if (cpu > 0) best_cpu = std::min(best_cpu, cpu);
     tokens = n;
   }
   double mb = static_cast<double>(bytes) / (1024.0 * 1024.0);
@@ -243,6 +248,7 @@ int cli_bench_tokenizer(int argc, char** argv) {
   o["mb_per_s"] = mb / best;
   o["tokens"] = tokens;
   o["seconds"] = best;
+  if (best_cpu < 1e30) o["cpu_mb_per_s"] = mb / best_cpu;
   std::printf("%s\n", o.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
   return 0;
 }
