@@ -153,14 +153,20 @@ void draw_lines_view(App& app) {
   if (ImGui::IsWindowHovered()) {
     int row = static_cast<int>(std::floor((mouse.y - origin.y) / row_h));
     if (row >= 0 && row < T) {
-      if (mouse.x >= origin.x && mouse.x < x_left + 4) hq = row;
-      if (mouse.x > x_right - 4 && mouse.x <= x_right + label_w) hk = row;
+      if (mouse.x >= origin.x && mouse.x < x_left + 12) hq = row;
+      if (mouse.x > x_right - 12 && mouse.x <= x_right + label_w) hk = row;
     }
     if (ImGui::IsMouseClicked(0) && hq >= 0) v.token = (v.token == hq) ? -1 : hq;
   }
-  if (hq >= 0 || hk >= 0 || ImGui::IsWindowHovered()) {
+  // The shared hover belongs to this view while the mouse is over it; let go of it once the mouse leaves.
+  static bool hover_owned = false;
+  if (ImGui::IsWindowHovered()) {
     app.hover_query = hq;
     app.hover_key = hk;
+    hover_owned = true;
+  } else if (hover_owned) {
+    app.hover_query = app.hover_key = -1;
+    hover_owned = false;
   }
 
   const std::vector<uint8_t>& special = app.run.enc.special;

@@ -275,9 +275,14 @@ void draw_neuron_view(App& app) {
     }
   }
   clipper.End();
+  static bool hover_owned = false;  // as in the lines view: release the shared hover when the mouse leaves
   if (ImGui::IsWindowHovered()) {
     app.hover_query = qi;
     app.hover_key = hovered_row;
+    hover_owned = true;
+  } else if (hover_owned) {
+    app.hover_query = app.hover_key = -1;
+    hover_owned = false;
   }
   ImGui::EndChild();
   if (!tip.empty()) ImGui::SetTooltip("%s", tip.c_str());

@@ -100,7 +100,7 @@ void draw_masked_lm(App& app) {
   const Tokenizer& tok = app.model->tokenizer;
   const Activations& act = app.run.act;
   const Encoding& enc = app.run.enc;
-  const int T = app_n_tokens(app);
+  const int T = std::min(app_n_tokens(app), static_cast<int>(enc.ids.size()));
   const int V = act.logit_cols;
   int n_masks = 0;
   for (int i = 0; i < T; ++i) n_masks += enc.ids[i] == tok.mask_id();
@@ -250,7 +250,7 @@ void draw_token_classification(App& app) {
   const ModelConfig& cfg = app.model->model.config();
   const Activations& act = app.run.act;
   const Encoding& enc = app.run.enc;
-  const int T = app_n_tokens(app);
+  const int T = std::min(app_n_tokens(app), static_cast<int>(enc.ids.size()));
   const int C = act.logit_cols;
   if (C <= 0 || act.logits.size() < static_cast<size_t>(T) * C) {
     ImGui::TextDisabled("No classifier output for this run.");
@@ -290,6 +290,8 @@ void draw_token_classification(App& app) {
   const float tag_fs = fs * 0.7f;
   const float box_h = fs + tag_fs + 6;
   bool first = true;
+  static bool hover_owned = false;  // release the shared hover once the mouse leaves the tokens
+  bool hovered_any = false;
   for (int i = 0; i < T; ++i) {
     if (i < static_cast<int>(enc.special.size()) && enc.special[i]) continue;  // tags on [CLS]/[SEP] mean nothing
     std::string label = token_label(app, i);
@@ -316,9 +318,16 @@ void draw_token_classification(App& app) {
                 ImGui::GetColorU32(tag == "O" ? ImGuiCol_TextDisabled : ImGuiCol_Text), tag.c_str());
     if (hovered) {
       app.hover_query = i;
+      hovered_any = true;
       ImGui::SetTooltip("%s: %s (%.0f%%)\nclick: make it the query token", label.c_str(), tag.c_str(), probs[i] * 100);
     }
     ImGui::PopID();
+  }
+  if (hovered_any) {
+    hover_owned = true;
+  } else if (hover_owned) {
+    app.hover_query = -1;
+    hover_owned = false;
   }
 
   // The entities as a list: text, type, confidence.
