@@ -124,6 +124,7 @@ test('gpt2-mini, a long text (compact link), matrix view, log scale: same state 
   await setStateAndRun(a.page, {model: 'gpt2-mini', text: long});
   await hook(a.page, 'setState', {view: 'matrix', layer: 5, head: 1, scale: 'log', cmap: 'cividis', token: 7});
   await waitFrames(a.page, 3);
+  assert.match(a.page.url(), /[#&]z=/, 'a long text goes into the compact form');
   const st = await sameStateAndPicture('gpt2 long');
   assert.equal(st.model, 'gpt2-mini');
   assert.equal(st.text, long);
