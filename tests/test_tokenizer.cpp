@@ -259,6 +259,24 @@ TEST_CASE("gpt2-mini: vocab.json + merges.txt gives the same ids") {
   CHECK(check_fixture(bare, data_dir() + "/tokenizer/tokenize-gpt2-mini.jsonl") == 0);
 }
 
+TEST_CASE("tokenizer_config.json settings override tokenizer.json's BertNormalizer (as transformers does)") {
+  std::string tj;
+  REQUIRE(attnviz_test::read_file(models_dir() + "/zh-bert-mini/tokenizer.json", &tj));
+  std::string cfg = R"({"do_lower_case": false})";
+  Tokenizer cased;
+  Status s = Tokenizer::load(FileMap{{"tokenizer.json", tj}, {"tokenizer_config.json", cfg}}, "cfg", &cased);
+  REQUIRE_MESSAGE(s.ok, s.message);
+  CHECK(cased.encode("Hello").tokens == strs({"[CLS]", "[UNK]", "[SEP]"}));
+  Tokenizer lower;
+  s = Tokenizer::load(FileMap{{"tokenizer.json", tj}, {"tokenizer_config.json", "{}"}}, "cfg", &lower);
+  REQUIRE_MESSAGE(s.ok, s.message);
+  CHECK(lower.encode("Hello").tokens == strs({"[CLS]", "hell", "##o", "[SEP]"}));
+  Tokenizer bad;
+  s = Tokenizer::load(FileMap{{"tokenizer.json", tj}, {"tokenizer_config.json", R"({"strip_accents": 3})"}}, "cfg", &bad);
+  CHECK(!s.ok);
+  CHECK(s.message.find("strip_accents") != std::string::npos);
+}
+
 TEST_CASE("tiny test models' tokenizer.json files load and agree with the demo models") {
   Tokenizer bert = load_files(data_dir() + "/tiny-bert");
   CHECK(check_fixture(bert, data_dir() + "/tokenizer/tokenize-zh-bert-mini.jsonl") == 0);

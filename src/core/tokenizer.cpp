@@ -16,6 +16,12 @@ namespace {
 
 using json = nlohmann::json;
 
+// Known differences from Hugging Face tokenizers, all outside the fixtures: character classes come from this
+// machine's Unicode Character Database (15.0), while the reference's BERT code uses the `unicode_categories`
+// crate's older tables, so punctuation or format characters assigned in recent Unicode versions (e.g. U+2E52,
+// U+0890) may split or vanish here and not there. Offsets are byte spans (the reference's Python API gives
+// character indices).
+
 // Ids above this are refused: a vocabulary that large is a corrupt file, not a tokenizer.
 constexpr int64_t kMaxTokenId = 1 << 24;
 
@@ -1783,6 +1789,21 @@ Status Tokenizer::load(const FileMap& files, const std::string& what, Tokenizer*
   Status s;
   if (has("tokenizer.json")) {
     s = load_tokenizer_json(get("tokenizer.json"), what + "/tokenizer.json", im.get());
+    if (s && im->kind == TokenizerKind::WordPiece && im->has_normalizer && has("tokenizer_config.json")) {
+      // transformers' BertTokenizerFast lets tokenizer_config.json's do_lower_case / strip_accents /
+      // tokenize_chinese_chars override the normalizer when they say otherwise (only keys that are present here).
+      std::string where = what + "/tokenizer_config.json";
+      json cfg;
+      s = parse_json(get("tokenizer_config.json"), where, &cfg);
+      if (s && !cfg.is_object()) s = Status::error(where + ": expected a JSON object");
+      if (s) s = read_bool(cfg, "do_lower_case", &im->lowercase, where);
+      if (s) s = read_bool(cfg, "tokenize_chinese_chars", &im->handle_chinese, where);
+      if (s && member(cfg, "strip_accents")) {
+        const json* sa = member(cfg, "strip_accents");
+        if (!sa->is_boolean()) s = Status::error(where + ": 'strip_accents' must be true, false or null");
+        else im->strip_accents_cfg = sa->get<bool>() ? 1 : 0;
+      }
+    }
   } else if (has("vocab.txt")) {
     BertConfig cfg;
     json config;

@@ -21,10 +21,11 @@ struct Encoding {
   // (T) 0 for the first text, 1 for the pair (as Hugging Face's Encoding; GPT-2 models take no token types, so
   // a GPT-2 caller ignores them; without a pair they are all 0)
   std::vector<int32_t> type_ids;
-  // (T) UTF-8 byte span [begin, end) of each token in the text it came from ([0,0] for added special tokens);
-  // tokens of the pair (type_ids == 1) index into text_pair.
+  // (T) UTF-8 byte span [begin, end) of each token in the text it came from ([0,0] for the special tokens the
+  // post-processor adds; a special token typed in the text, e.g. "[MASK]", keeps its span); tokens of the pair
+  // (type_ids == 1) index into text_pair. Byte-level pieces of one character all span the whole character.
   std::vector<std::pair<int32_t, int32_t>> offsets;
-  std::vector<uint8_t> special;   // (T) 1 for added special tokens ([CLS], [SEP], ...), else 0
+  std::vector<uint8_t> special;   // (T) 1 for special tokens ([CLS], [SEP], and [MASK] typed in the text), else 0
   // (T) a readable label for the viewer: "##" and "Ġ" removed or shown as a space, byte-level pieces that split one
   // character shown as the character they make together (never mojibake).
   std::vector<std::string> display;
@@ -50,6 +51,7 @@ class Tokenizer {
   // A WordPiece vocabulary file itself (one token a line), BERT defaults (lowercase true).
   static Status load_vocab_txt(std::string_view vocab_txt, const std::string& what, Tokenizer* out);
 
+  // An empty text_pair means no pair. Safe to call from several threads (they take turns on a word cache).
   Encoding encode(std::string_view text, std::string_view text_pair = {}, const EncodeOptions& opt = {}) const;
 
   void set_lowercase(bool on);  // override of do_lower_case / BertNormalizer.lowercase (strip_accents follows HF)
