@@ -191,21 +191,28 @@ void draw_knockout_panel(App& app) {
   ImGui::TextDisabled("%d of %d heads off", static_cast<int>(k.size()), L * H);
 
   // Per-head change of attention against "before" (when both runs kept theirs and have the same shape).
-  std::vector<float> change;  // (L*H) mean over query rows of sum |a - b|
-  float change_max = 0;
+  // Computed once per pair of runs, not per frame: it reads every weight of both runs.
+  static std::vector<float> change;  // (L*H) mean over query rows of sum |a - b|; empty = nothing to compare
+  static float change_max = 0;
+  static uint64_t change_now = 0, change_before = 0;
   const bool comparable = !g_before.attentions.empty() && g_before.attentions.size() == g_now.attentions.size() &&
                           g_before.T == T && g_before.L == L && g_before.H == H && g_now.generation == app.run.generation;
-  if (comparable && T > 0) {
+  if (!comparable) {
+    change.clear();
+  } else if (change.empty() || change_now != g_now.generation || change_before != g_before.generation) {
     change.assign(static_cast<size_t>(L) * H, 0.0f);
+    change_max = 0;
     const size_t TT = static_cast<size_t>(T) * T;
     for (int i = 0; i < L * H; ++i) {
       double s = 0;
       const float* a = g_now.attentions.data() + i * TT;
       const float* b = g_before.attentions.data() + i * TT;
       for (size_t x = 0; x < TT; ++x) s += std::fabs(a[x] - b[x]);
-      change[i] = static_cast<float>(s / T);
+      change[i] = static_cast<float>(s / std::max(T, 1));
       change_max = std::max(change_max, change[i]);
     }
+    change_now = g_now.generation;
+    change_before = g_before.generation;
   }
 
   // The grid: a row per layer (its label button knocks out / restores the whole layer), a toggle per head.
