@@ -3,6 +3,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "fonts.h"
@@ -88,8 +89,12 @@ void draw_top_bar(App& app) {
       std::snprintf(label, sizeof(label), "%s…", app.loading_name.c_str());
     ImGui::ProgressBar(app.loading_progress >= 0 ? app.loading_progress : 0.0f, ImVec2(220, 0), label);
   }
+  // Right-aligned, but never over the buttons on the left when the window is narrow.
+  ImGui::SameLine();
+  float right_w = ImGui::CalcTextSize("Export…Copy linkEmbed").x + ImGui::GetStyle().FramePadding.x * 4 +
+                  ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.x * 3 + 8;
   float right = ImGui::GetWindowContentRegionMax().x;
-  ImGui::SameLine(right - 330);
+  if (ImGui::GetCursorPosX() < right - right_w) ImGui::SetCursorPosX(right - right_w);
   if (ImGui::Button("Export…")) ImGui::OpenPopup("##export");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save the attention as JSON / CSV, or the page as a PNG");
   if (ImGui::BeginPopup("##export")) {
@@ -155,8 +160,6 @@ void draw_status_bar(App& app) {
   ImGui::SameLine(0, 20);
   ImGui::Text("T = %d", app_n_tokens(app));
   ImGui::SameLine(0, 20);
-  ImGui::Text("%.1f ms", app.run.ms);
-  ImGui::SameLine(0, 20);
   ImGui::Text("layer %d  head %d", app.view.layer, app.view.head);
   if (app.view.token >= 0) {
     ImGui::SameLine(0, 20);
@@ -166,17 +169,9 @@ void draw_status_bar(App& app) {
     ImGui::SameLine(0, 20);
     ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "input truncated to %d tokens", c.max_positions);
   }
-}
-
-void handle_keys(App& app) {
-  ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput || ImGui::IsAnyItemActive() || !app.model) return;
-  int L = app_n_layers(app), H = app_n_heads(app);
-  ViewState& v = app.view;
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_UpArrow))) v.layer = std::max(0, v.layer - 1);
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow))) v.layer = std::min(L - 1, v.layer + 1);
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) v.head = std::max(0, v.head - 1);
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) v.head = std::min(H - 1, v.head + 1);
+  // Last on the line: the time changes run to run and would shift everything after it.
+  ImGui::SameLine(0, 20);
+  ImGui::TextDisabled("forward %.1f ms", app.run.ms);
 }
 
 void draw_views(App& app) {
@@ -238,6 +233,15 @@ void help_marker(const char* text) {
   }
 }
 
+void ui_arrow_pressed(App& app, int d_layer, int d_head) {
+  if (!app.model || !ImGui::GetCurrentContext()) return;
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput || ImGui::IsAnyItemActive()) return;
+  int L = app_n_layers(app), H = app_n_heads(app);
+  app.view.layer = std::clamp(app.view.layer + d_layer, 0, std::max(0, L - 1));
+  app.view.head = std::clamp(app.view.head + d_head, 0, std::max(0, H - 1));
+}
+
 void ui_setup_style(float pixel_ratio) {
   ImGui::StyleColorsDark();
   ImGuiStyle& s = ImGui::GetStyle();
@@ -258,7 +262,6 @@ void ui_frame(App& app) {
     app.renderer->begin_frame();
     app.renderer->sync(app);
   }
-  handle_keys(app);
 
   ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);

@@ -8,6 +8,9 @@ namespace attnviz {
 
 void ui_setup_style(float pixel_ratio);  // colours and spacing (sizes in CSS pixels)
 void ui_frame(App& app);                 // the whole UI for one frame (runs the debounced model run first)
-void help_marker(const char* text);      // a "(?)" that explains the thing next to it for a first-time student
+void help_marker(const char* text);
+// An arrow key went down (the platform's key callback: a press and release within one slow frame would be lost to
+// ImGui's polled key state). Moves the layer (up/down) or head (left/right) unless a text field has the keyboard.
+void ui_arrow_pressed(App& app, int d_layer, int d_head);      // a "(?)" that explains the thing next to it for a first-time student
 
 }  // namespace attnviz

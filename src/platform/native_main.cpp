@@ -48,6 +48,16 @@ void load_user(App& app, const std::string& dir) {
   app_load_model(app, files, "user:" + base, files_hash(files));
 }
 
+App* g_app_ptr = nullptr;
+
+void key_callback(GLFWwindow*, int key, int, int action, int) {
+  if (action != GLFW_PRESS || !g_app_ptr) return;
+  if (key == GLFW_KEY_UP) ui_arrow_pressed(*g_app_ptr, -1, 0);
+  else if (key == GLFW_KEY_DOWN) ui_arrow_pressed(*g_app_ptr, 1, 0);
+  else if (key == GLFW_KEY_LEFT) ui_arrow_pressed(*g_app_ptr, 0, -1);
+  else if (key == GLFW_KEY_RIGHT) ui_arrow_pressed(*g_app_ptr, 0, 1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,11 +83,13 @@ int main(int argc, char** argv) {
   glfwSwapInterval(1);
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;
+  glfwSetKeyCallback(window, key_callback);  // before ImGui's, which chains to it
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
   ui_setup_style(1.0f);
 
   App app;
+  g_app_ptr = &app;
   Renderer renderer;
   if (!renderer.init("#version 330 core\n")) app_set_error(app, renderer.error());
   app.renderer = &renderer;

@@ -137,6 +137,14 @@ void export_png(ImDrawData* dd, const std::string& name, float scale) {
   js_download(name.c_str(), "image/png", png.data(), static_cast<int>(png.size()));
 }
 
+void key_callback(GLFWwindow*, int key, int, int action, int) {
+  if (action != GLFW_PRESS) return;
+  if (key == GLFW_KEY_UP) ui_arrow_pressed(g_app, -1, 0);
+  else if (key == GLFW_KEY_DOWN) ui_arrow_pressed(g_app, 1, 0);
+  else if (key == GLFW_KEY_LEFT) ui_arrow_pressed(g_app, 0, -1);
+  else if (key == GLFW_KEY_RIGHT) ui_arrow_pressed(g_app, 0, 1);
+}
+
 void frame() {
   double css_w = 0, css_h = 0;
   emscripten_get_element_css_size("#canvas", &css_w, &css_h);
@@ -325,6 +333,7 @@ int main() {
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;
+  glfwSetKeyCallback(g_window, key_callback);  // before ImGui's, which chains to it
   ImGui_ImplGlfw_InitForOpenGL(g_window, true);
   ImGui_ImplOpenGL3_Init("#version 300 es");
   io.SetClipboardTextFn = clipboard_set;
