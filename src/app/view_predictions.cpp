@@ -120,11 +120,15 @@ void draw_masked_lm(App& app) {
       ImGui::TextDisabled("after %s", token_label(app, pos - 1).c_str());
     }
     auto top = top_k_softmax(act.logits.data() + static_cast<size_t>(r) * V, V, 5);
+    float button_w = ImGui::GetFontSize() * 4;  // one width for the list, so the bars line up
+    for (const Candidate& c : top)
+      button_w = std::max(button_w, ImGui::CalcTextSize(tok.display_token(c.id).c_str()).x +
+                                        ImGui::GetStyle().FramePadding.x * 2);
     for (const Candidate& c : top) {
       ImGui::PushID(c.id);
       std::string label = tok.display_token(c.id);
       note_glyphs(label);
-      if (ImGui::Button(label.c_str(), ImVec2(ImGui::GetFontSize() * 4, 0))) {
+      if (ImGui::Button(label.c_str(), ImVec2(button_w, 0))) {
         replace_token(app, pos, label);
         ImGui::PopID();
         break;
@@ -200,6 +204,10 @@ void draw_causal_lm(App& app) {
   }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("append the most likely token ten times (stops at <|endoftext|>)");
   undo_button(app);
+  float button_w = ImGui::GetFontSize() * 5;
+  for (const Candidate& c : top)
+    button_w = std::max(button_w, ImGui::CalcTextSize(("\"" + tok.display_token(c.id) + "\"").c_str()).x +
+                                      ImGui::GetStyle().FramePadding.x * 2);
   for (const Candidate& c : top) {
     ImGui::PushID(c.id);
     std::string shown = tok.display_token(c.id);
@@ -208,7 +216,7 @@ void draw_causal_lm(App& app) {
     const bool ok = utf8_complete(add) && !add.empty();
     std::string label = "\"" + shown + "\"";
     if (!ok) ImGui::BeginDisabled();
-    bool clicked = ImGui::Button(label.c_str(), ImVec2(ImGui::GetFontSize() * 6, 0));
+    bool clicked = ImGui::Button(label.c_str(), ImVec2(button_w, 0));
     if (!ok) ImGui::EndDisabled();
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
       if (ok) {
