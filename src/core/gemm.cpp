@@ -85,49 +85,22 @@ inline void micro_4x8(int kc, const float* A, int lda, const float* strip, int b
   const float* a1 = A + (rows > 1 ? lda : 0);
   const float* a2 = A + (rows > 2 ? 2 * lda : 0);
   const float* a3 = A + (rows > 3 ? 3 * lda : 0);
-  int k = 0;
-  // Four steps of k at a time: one v128 load of each A row, its lanes broadcast by shuffles (XNNPACK's "splat"
-  // micro-kernels do the same), instead of four scalar loads + splats per row.
-  for (; k + 4 <= kc; k += 4) {
-    const v128_t va0 = wasm_v128_load(a0 + k), va1 = wasm_v128_load(a1 + k), va2 = wasm_v128_load(a2 + k),
-                 va3 = wasm_v128_load(a3 + k);
-#define ATTNVIZ_STEP(L)                                                        \
-  {                                                                            \
-    const v128_t b0 = wasm_v128_load(strip), b1 = wasm_v128_load(strip + 4);   \
-    strip += bs;                                                               \
-    v128_t x = wasm_i32x4_shuffle(va0, va0, L, L, L, L);                       \
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));                          \
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));                          \
-    x = wasm_i32x4_shuffle(va1, va1, L, L, L, L);                              \
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));                          \
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));                          \
-    x = wasm_i32x4_shuffle(va2, va2, L, L, L, L);                              \
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));                          \
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));                          \
-    x = wasm_i32x4_shuffle(va3, va3, L, L, L, L);                              \
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));                          \
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));                          \
-  }
-    ATTNVIZ_STEP(0)
-    ATTNVIZ_STEP(1)
-    ATTNVIZ_STEP(2)
-    ATTNVIZ_STEP(3)
-#undef ATTNVIZ_STEP
-  }
-  for (; k < kc; k++) {
+  // One k step at a time with load32_splat (one instruction, V8 emits a broadcast load): measured 25% faster than
+  // loading four A values at once and broadcasting lanes with shuffles.
+  for (int k = 0; k < kc; k++) {
     const v128_t b0 = wasm_v128_load(strip);
     const v128_t b1 = wasm_v128_load(strip + 4);
     strip += bs;
-    v128_t x = wasm_f32x4_splat(a0[k]);
+    v128_t x = wasm_v128_load32_splat(a0 + k);
     c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
     c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
-    x = wasm_f32x4_splat(a1[k]);
+    x = wasm_v128_load32_splat(a1 + k);
     c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
     c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
-    x = wasm_f32x4_splat(a2[k]);
+    x = wasm_v128_load32_splat(a2 + k);
     c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
     c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
-    x = wasm_f32x4_splat(a3[k]);
+    x = wasm_v128_load32_splat(a3 + k);
     c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
     c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
   }
