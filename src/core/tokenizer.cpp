@@ -839,7 +839,30 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
   const char* s = text.data();
   while (i < e) {
     unsigned char c0 = static_cast<unsigned char>(s[i]);
-    if (c0 < 0x80) {  // ASCII: clean, lowercase A-Z, nothing else
+    if (c0 >= 0x20 && c0 < 0x7F) {
+      // A run of printable ASCII: one append, then lowercase and per-byte spans in place (fewer calls into the
+      // string class, which the wasm C++ library does not inline).
+      size_t j = i + 1;
+      while (j < e && static_cast<unsigned char>(s[j]) >= 0x20 && static_cast<unsigned char>(s[j]) < 0x7F) ++j;
+      const size_t at = nb->s.size(), n = j - i;
+      nb->s.append(s + i, n);
+      nb->ob.resize(at + n);
+      nb->oe.resize(at + n);
+      nb->cls.resize(at + n);
+      char* out = &nb->s[at];
+      for (size_t k = 0; k < n; ++k) {
+        char c = out[k];
+        if (lowercase && c >= 'A' && c <= 'Z') out[k] = c = static_cast<char>(c + 32);
+        nb->ob[at + k] = static_cast<int32_t>(i + k);
+        nb->oe[at + k] = static_cast<int32_t>(i + k + 1);
+        nb->cls[at + k] = ascii_cls[static_cast<unsigned char>(c)];
+      }
+      last_start = at + n - 1;
+      last_ccc = 0;
+      i = j;
+      continue;
+    }
+    if (c0 < 0x80) {  // ASCII controls: clean, nothing else
       int32_t ob = static_cast<int32_t>(i), oe = ob + 1;
       ++i;
       char c = static_cast<char>(c0);
