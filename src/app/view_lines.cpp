@@ -77,6 +77,28 @@ void draw_lines_view(App& app) {
     st.seen_head = v.head;
   }
 
+  // Rows are the grid's units: tokens, or characters / words when Options merges them (BertViz convention: a merged
+  // query row is the mean of its tokens' rows, a merged key column the sum). view.token stays a token index.
+  app_update_grid(app);
+  const Grid& grid = app.grid;
+  const bool merged = grid.n > 0 && static_cast<int>(grid.group.size()) == T && grid.n != T;
+  const int N = merged ? grid.n : T;
+  auto unit_of = [&](int t) { return merged ? grid.group[t] : t; };
+  auto first_token = [&](int g) {
+    if (!merged) return g;
+    for (int t = 0; t < T; ++t)
+      if (grid.group[t] == g) return t;
+    return -1;
+  };
+  auto label_of = [&](int g) {
+    return merged && g < static_cast<int>(grid.labels.size()) ? grid.labels[g] : token_label(app, g);
+  };
+  auto matrix_of = [&](int h) -> const float* {
+    const float* m = merged ? app_grid_matrix(app, HeatSource::Attention, v.layer, h) : nullptr;
+    return m ? m : (merged ? nullptr : app_attention(app, v.layer, h));
+  };
+  const int pin = v.token >= 0 && v.token < T ? unit_of(v.token) : -1;
+
   // Toolbar: layer, head toggles, all heads.
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
@@ -126,13 +148,14 @@ void draw_lines_view(App& app) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImFont* font = ImGui::GetFont();
   const float fs = ImGui::GetFontSize();
-  if (st.label_gen != app.run.generation) {
+  const uint64_t label_key = app.run.generation * 4 + static_cast<uint64_t>(merged ? grid.merge : Merge::Tokens);
+  if (st.label_gen != label_key) {
     st.max_label_w = 0;
-    for (int i = 0; i < T; ++i) st.max_label_w = std::max(st.max_label_w, ImGui::CalcTextSize(token_label(app, i).c_str()).x);
-    st.label_gen = app.run.generation;
+    for (int i = 0; i < N; ++i) st.max_label_w = std::max(st.max_label_w, ImGui::CalcTextSize(label_of(i).c_str()).x);
+    st.label_gen = label_key;
   }
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float row_h = std::clamp((avail.y - fs - 8) / T, std::max(7.0f, fs * 0.6f), fs + 6);
+  const float row_h = std::clamp((avail.y - fs - 8) / N, std::max(7.0f, fs * 0.6f), fs + 6);
   const float label_fs = std::min(fs, row_h - 1);
   const float label_w = std::min(st.max_label_w * label_fs / fs + 10, fs * 9);
   const float gap = std::clamp(avail.x - 2 * label_w - 20, fs * 6, fs * 24);
@@ -140,7 +163,7 @@ void draw_lines_view(App& app) {
   // Column captions on their own line; the rows start below them.
   const ImVec2 top = ImGui::GetCursorScreenPos();
   ImVec2 origin(top.x + std::max(0.0f, (avail.x - total_w) * 0.5f), top.y + fs + 4);
-  ImGui::Dummy(ImVec2(std::max(total_w, avail.x - 1), fs + 4 + row_h * T + 4));
+  ImGui::Dummy(ImVec2(std::max(total_w, avail.x - 1), fs + 4 + row_h * N + 4));
   const float x_left = origin.x + label_w;          // right edge of the query labels
   const float x_right = origin.x + label_w + gap;   // left edge of the key labels
   const float line_l = x_left + 4, line_r = x_right - 4;
@@ -152,27 +175,27 @@ void draw_lines_view(App& app) {
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   if (ImGui::IsWindowHovered()) {
     int row = static_cast<int>(std::floor((mouse.y - origin.y) / row_h));
-    if (row >= 0 && row < T) {
+    if (row >= 0 && row < N) {
       if (mouse.x >= origin.x && mouse.x < x_left + 12) hq = row;
       if (mouse.x > x_right - 12 && mouse.x <= x_right + label_w) hk = row;
     }
-    if (ImGui::IsMouseClicked(0) && hq >= 0) v.token = (v.token == hq) ? -1 : hq;
+    if (ImGui::IsMouseClicked(0) && hq >= 0) v.token = (pin == hq) ? -1 : first_token(hq);
   }
   // The shared hover belongs to this view while the mouse is over it; let go of it once the mouse leaves.
   static bool hover_owned = false;
   if (ImGui::IsWindowHovered()) {
-    app.hover_query = hq;
-    app.hover_key = hk;
+    app.hover_query = hq >= 0 ? first_token(hq) : -1;
+    app.hover_key = hk >= 0 ? first_token(hk) : -1;
     hover_owned = true;
   } else if (hover_owned) {
     app.hover_query = app.hover_key = -1;
     hover_owned = false;
   }
 
-  const std::vector<uint8_t>& special = app.run.enc.special;
+  const std::vector<uint8_t>& special = merged ? grid.special : app.run.enc.special;
   auto is_special = [&](int i) { return i < static_cast<int>(special.size()) && special[i]; };
   // Which lines: one query (hovered, else pinned), or lines into one hovered key, or all of them.
-  int focus_q = hq >= 0 ? hq : (hk < 0 && v.token >= 0 && v.token < T ? v.token : -1);
+  int focus_q = hq >= 0 ? hq : (hk < 0 ? pin : -1);
   int focus_k = hq < 0 ? hk : -1;
   std::vector<int> heads;
   for (int h = 0; h < H; ++h)
@@ -181,15 +204,15 @@ void draw_lines_view(App& app) {
   const bool focused = focus_q >= 0 || focus_k >= 0;
 
   // Key highlight: mean weight over the shown heads from the focused query (or into the focused key, per query).
-  std::vector<float> key_glow(T, 0.0f), query_glow(T, 0.0f);
+  std::vector<float> key_glow(N, 0.0f), query_glow(N, 0.0f);
   for (int h : heads) {
-    const float* att = app_attention(app, v.layer, h);
+    const float* att = matrix_of(h);
     if (!att) continue;
-    for (int i = 0; i < T; ++i) {
+    for (int i = 0; i < N; ++i) {
       if (focus_q >= 0 && i != focus_q) continue;
-      for (int j = 0; j < T; ++j) {
+      for (int j = 0; j < N; ++j) {
         if (focus_k >= 0 && j != focus_k) continue;
-        float w = att[static_cast<size_t>(i) * T + j] / heads.size();
+        float w = att[static_cast<size_t>(i) * N + j] / heads.size();
         if (focus_q >= 0) key_glow[j] += w;
         if (focus_k >= 0) query_glow[i] += w;
       }
@@ -198,16 +221,16 @@ void draw_lines_view(App& app) {
 
   // Lines.
   for (int h : heads) {
-    const float* att = app_attention(app, v.layer, h);
+    const float* att = matrix_of(h);
     if (!att) continue;
-    for (int i = 0; i < T; ++i) {
+    for (int i = 0; i < N; ++i) {
       if (focus_q >= 0 && i != focus_q) continue;
       if (v.hide_special && is_special(i)) continue;
       const float yi = origin.y + (i + 0.5f) * row_h;
-      for (int j = 0; j < T; ++j) {
+      for (int j = 0; j < N; ++j) {
         if (focus_k >= 0 && j != focus_k) continue;
         if (v.hide_special && is_special(j)) continue;
-        const float s = scaled_weight(v, att[static_cast<size_t>(i) * T + j]);
+        const float s = scaled_weight(v, att[static_cast<size_t>(i) * N + j]);
         if (s < 0.02f) continue;
         const float yj = origin.y + (j + 0.5f) * row_h;
         if ((yi < clip_min.y && yj < clip_min.y) || (yi > clip_max.y && yj > clip_max.y)) continue;
@@ -225,16 +248,16 @@ void draw_lines_view(App& app) {
   const ImU32 accent = ImGui::GetColorU32(ImGuiCol_ButtonActive);
   const ImU32 glow_rgb = head_color(heads.empty() ? 0 : heads.front(), 1.0f);
   int first = std::max(0, static_cast<int>((clip_min.y - origin.y) / row_h) - 1);
-  int last = std::min(T - 1, static_cast<int>((clip_max.y - origin.y) / row_h) + 1);
+  int last = std::min(N - 1, static_cast<int>((clip_max.y - origin.y) / row_h) + 1);
   for (int i = first; i <= last; ++i) {
     const float y0 = origin.y + i * row_h;
-    const std::string label = token_label(app, i);
+    const std::string label = label_of(i);
     const ImVec2 tsz = font->CalcTextSizeA(label_fs, FLT_MAX, 0, label.c_str());
     const float ty = y0 + (row_h - tsz.y) * 0.5f;
     const ImU32 col = is_special(i) ? dim_col : text_col;
     // Query side.
     ImVec4 lclip(origin.x, y0, x_left, y0 + row_h);
-    if (i == v.token) dl->AddRectFilled(ImVec2(origin.x, y0), ImVec2(x_left, y0 + row_h), accent, 2);
+    if (i == pin) dl->AddRectFilled(ImVec2(origin.x, y0), ImVec2(x_left, y0 + row_h), accent, 2);
     if (i == hq) dl->AddRect(ImVec2(origin.x, y0), ImVec2(x_left, y0 + row_h), text_col, 2);
     if (focus_k >= 0 && query_glow[i] > 0.01f) {
       ImVec4 c = ImGui::ColorConvertU32ToFloat4(glow_rgb);
@@ -257,19 +280,18 @@ void draw_lines_view(App& app) {
   dl->AddText(ImVec2(x_right + 4, top.y), dim_col, "key");
 
   // Tooltip: the weights behind the hovered pair.
-  if (hk >= 0 && (v.token >= 0 && v.token < T)) {
+  if (hk >= 0 && pin >= 0) {
     ImGui::BeginTooltip();
-    ImGui::Text("%s -> %s, layer %d", token_label(app, v.token).c_str(), token_label(app, hk).c_str(), v.layer);
+    ImGui::Text("%s -> %s, layer %d", label_of(pin).c_str(), label_of(hk).c_str(), v.layer);
     for (int h : heads) {
-      const float* att = app_attention(app, v.layer, h);
+      const float* att = matrix_of(h);
       if (!att) continue;
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h, 1)), "head %d: %.4f", h,
-                         att[static_cast<size_t>(v.token) * T + hk]);
+                         att[static_cast<size_t>(pin) * N + hk]);
     }
     ImGui::EndTooltip();
   } else if (hq >= 0) {
-    ImGui::SetTooltip("%s (token %d)\nclick to %s it as the query", token_label(app, hq).c_str(), hq,
-                      hq == v.token ? "unpin" : "pin");
+    ImGui::SetTooltip("%s\nclick to %s it as the query", label_of(hq).c_str(), hq == pin ? "unpin" : "pin");
   }
   ImGui::EndChild();
 }
