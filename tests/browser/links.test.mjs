@@ -30,7 +30,7 @@ const moon = '床前明月光，疑是地上霜。';
 
 // Opens page a's current link in a fresh context and checks it shows the same state and the same picture.
 async function sameStateAndPicture(label) {
-  await a.page.waitForFunction(() => !window.attnviz.state || window.attnviz.link() === location.href, null,
+  await a.page.waitForFunction(() => window.attnviz.link() === location.href, null,
                                {timeout: 10000}).catch(() => {});  // the page writes the hash on its next frame
   const stA = await hook(a.page, 'state');
   const href = a.page.url();
