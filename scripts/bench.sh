@@ -27,9 +27,10 @@ if [ $have_native = 0 ] && [ $have_wasm = 0 ]; then
   exit 1
 fi
 
-echo "model: $model   iters: $iters   lm head: $lm   (one thread)"
-printf '%-7s | %-22s | %-22s | %-11s\n' tokens "native ms med (min)" "wasm ms med (min)" "wasm/native"
-printf '%-7s-+-%-22s-+-%-22s-+-%-11s\n' ------- ---------------------- ---------------------- -----------
+echo "model: $model   iters: $iters   lm head: $lm   (one thread; cpu = CPU time of the pass, steadier than wall on a busy machine)"
+row='%-6s | %-34s | %-34s | %-16s\n'
+printf "$row" tokens "native ms: median (min) cpu GF/s" "wasm ms: median (min) cpu GF/s" "wasm/native"
+printf "$row" ------ ---------------------------------- ---------------------------------- ----------------
 for n in $tokens; do
   nat="-"
   was="-"
@@ -37,15 +38,17 @@ for n in $tokens; do
   if [ $have_native = 1 ]; then
     line=$("$native" bench --model "$model" --tokens "$n" --iters "$iters" --lm "$lm")
     nmed=$(field ms_median "$line")
-    nat=$(printf '%.1f (%.1f) %s GF/s' "$nmed" "$(field ms_min "$line")" "$(field gflops "$line")")
+    ncpu=$(field cpu_ms_median "$line")
+    nat=$(printf '%.1f (%.1f) cpu %.1f  %s' "$nmed" "$(field ms_min "$line")" "$ncpu" "$(field gflops "$line")")
   fi
   if [ $have_wasm = 1 ]; then
     line=$(node "$wasm" bench --model "$model" --tokens "$n" --iters "$iters" --lm "$lm")
     wmed=$(field ms_median "$line")
-    was=$(printf '%.1f (%.1f) %s GF/s' "$wmed" "$(field ms_min "$line")" "$(field gflops "$line")")
+    wcpu=$(field cpu_ms_median "$line")
+    was=$(printf '%.1f (%.1f) cpu %.1f  %s' "$wmed" "$(field ms_min "$line")" "$wcpu" "$(field gflops "$line")")
   fi
   if [ $have_native = 1 ] && [ $have_wasm = 1 ]; then
-    ratio=$(awk -v a="$wmed" -v b="$nmed" 'BEGIN { printf "%.2fx", a / b }')
+    ratio=$(awk -v a="$wmed" -v b="$nmed" -v c="$wcpu" -v d="$ncpu" 'BEGIN { printf "%.2fx (cpu %.2fx)", a / b, c / d }')
   fi
-  printf '%-7s | %-22s | %-22s | %-11s\n' "$n" "$nat" "$was" "$ratio"
+  printf "$row" "$n" "$nat" "$was" "$ratio"
 done

@@ -886,3 +886,77 @@ TEST_CASE("model: a text longer than the positions is cut to the limit by the to
   Activations a = run(m.model, enc.ids, enc.type_ids);
   CHECK(a.T == m.model.config().max_positions);
 }
+
+TEST_CASE("model: BertForSequenceClassification pools [CLS] through tanh, then the classifier") {
+  // tiny-bert-ner's encoder with a pooler and a 3-label classifier added; the logits are checked against the same
+  // formula computed here in double from the model's own last hidden state.
+  MemModel mm = mem_copy(data_dir() + "/tiny-bert-ner");
+  const int D = 32, n_labels = 3;
+  std::mt19937 rng(77);
+  std::normal_distribution<float> nd(0.f, 0.3f);
+  std::vector<float> pw(D * D), pb(D), cw(n_labels * D), cb(n_labels);
+  for (float& x : pw) x = nd(rng);
+  for (float& x : pb) x = nd(rng);
+  for (float& x : cw) x = nd(rng);
+  for (float& x : cb) x = nd(rng);
+  mm.files["model.safetensors"] =
+      rewrite(mm.files["model.safetensors"], [&](const TensorView& t, const std::vector<float>& f, SafeTensorsWriter* w) {
+        if (t.name.rfind("classifier.", 0) == 0) return;
+        w->add_f32(t.name, t.shape, f.data());
+      });
+  {
+    SafeTensors st;
+    REQUIRE(SafeTensors::parse(mm.files["model.safetensors"], "t", &st).ok);
+    SafeTensorsWriter w;
+    for (const TensorView& t : st.tensors()) w.add_raw(t.name, t.dtype_name, t.shape, std::string(t.data));
+    w.add_f32("bert.pooler.dense.weight", {D, D}, pw.data());
+    w.add_f32("bert.pooler.dense.bias", {D}, pb.data());
+    w.add_f32("classifier.weight", {n_labels, D}, cw.data());
+    w.add_f32("classifier.bias", {n_labels}, cb.data());
+    mm.files["model.safetensors"] = w.finish();
+  }
+  nlohmann::json cfg = nlohmann::json::parse(mm.files["config.json"]);
+  cfg["architectures"] = {"BertForSequenceClassification"};
+  cfg["id2label"] = {{"0", "neg"}, {"1", "neu"}, {"2", "pos"}};
+  mm.files["config.json"] = cfg.dump();
+  Model m;
+  Status s = load_mem(mm, &m);
+  REQUIRE_MESSAGE(s.ok, s.message);
+  CHECK(m.config().head == HeadKind::SequenceClassification);
+  REQUIRE(m.config().labels == std::vector<std::string>{"neg", "neu", "pos"});
+  const Activations a = run(m, random_ids(9, 12000, 31), {0, 0, 0, 0, 0, 1, 1, 1, 1});
+  REQUIRE(a.logit_cols == n_labels);
+  REQUIRE(a.logits.size() == static_cast<size_t>(n_labels));
+  const float* h = a.hidden.data() + static_cast<size_t>(m.config().n_layers) * 9 * D;  // [CLS] row of the last layer
+  std::vector<double> pooled(D);
+  for (int o = 0; o < D; o++) {
+    double sum = pb[o];
+    for (int i = 0; i < D; i++) sum += static_cast<double>(pw[o * D + i]) * h[i];
+    pooled[o] = std::tanh(sum);
+  }
+  for (int l = 0; l < n_labels; l++) {
+    double sum = cb[l];
+    for (int i = 0; i < D; i++) sum += static_cast<double>(cw[l * D + i]) * pooled[i];
+    CHECK(a.logits[l] == doctest::Approx(sum).epsilon(1e-5));
+  }
+  // Without the pooler the load fails and names it.
+  MemModel nop = mm;
+  nop.files["model.safetensors"] =
+      rewrite(mm.files["model.safetensors"], [&](const TensorView& t, const std::vector<float>& f, SafeTensorsWriter* w) {
+        if (t.name.rfind("bert.pooler.", 0) != 0) w->add_f32(t.name, t.shape, f.data());
+      });
+  expect_load_error(nop, {"pooler.dense.weight"});
+}
+
+TEST_CASE("model: GPT-2 scale_attn_by_inverse_layer_idx divides layer l's scores by l + 1") {
+  MemModel mm = mem_copy(data_dir() + "/tiny-gpt2");
+  Model plain;
+  REQUIRE(load_mem(mm, &plain).ok);
+  Model inv;
+  REQUIRE(load_mem(with_config(mm, [](nlohmann::json& c) { c["scale_attn_by_inverse_layer_idx"] = true; }), &inv).ok);
+  const std::vector<int32_t> ids = random_ids(12, 8192, 41);
+  const Activations a = run(plain, ids), b = run(inv, ids);
+  const size_t per_layer = static_cast<size_t>(4) * 12 * 12;
+  CHECK(std::memcmp(a.attentions.data(), b.attentions.data(), per_layer * sizeof(float)) == 0);  // layer 0: / 1
+  CHECK(std::memcmp(a.attentions.data() + per_layer, b.attentions.data() + per_layer, per_layer * sizeof(float)) != 0);
+}
