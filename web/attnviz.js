@@ -263,6 +263,19 @@
     $('copyclose').addEventListener('click', () => $('copybox').classList.remove('on'));
   }
 
+  // Emscripten 3.1.6's GLFW hands 'wheel' deltas to ImGui raw (pixels, inverted): one notch would zoom 100 steps the
+  // wrong way. Catch the event before GLFW does and pass notches instead.
+  function setupWheel() {
+    window.addEventListener('wheel', (e) => {
+      if (e.target !== $('canvas') || !runtime) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      const unit = e.deltaMode === 1 ? 3 : e.deltaMode === 2 ? 1 : 100;  // lines, pages, pixels per notch
+      const clamp = (v) => Math.max(-5, Math.min(5, v));
+      Module._attnviz_wheel(clamp(-e.deltaX / unit), clamp(-e.deltaY / unit));
+    }, { capture: true, passive: false });
+  }
+
   // Composed text (pinyin, kana, ...) arrives on compositionend; plain keys keep going to ImGui through GLFW.
   function setupIme() {
     const ime = $('ime');
@@ -398,4 +411,5 @@
   setupDrop();
   setupClipboard();
   setupIme();
+  setupWheel();
 })();

@@ -239,6 +239,14 @@ EMSCRIPTEN_KEEPALIVE void attnviz_load_failed(const char* message) {
 
 EMSCRIPTEN_KEEPALIVE void attnviz_set_clipboard(const char* text) { g_clipboard = text ? text : ""; }
 
+// Wheel / trackpad scrolling, normalised by the page (Emscripten 3.1.6's GLFW passes raw pixel deltas with the
+// wrong sign for 'wheel' events): +1 = one notch up / left.
+EMSCRIPTEN_KEEPALIVE void attnviz_wheel(float dx, float dy) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.MouseWheelH += dx;
+  io.MouseWheel += dy;
+}
+
 // Text composed by the browser's input method, typed into the focused ImGui text field.
 EMSCRIPTEN_KEEPALIVE void attnviz_input_text(const char* text) {
   if (text && *text) ImGui::GetIO().AddInputCharactersUTF8(text);
