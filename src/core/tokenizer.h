@@ -26,8 +26,9 @@ struct Encoding {
   // (type_ids == 1) index into text_pair. Byte-level pieces of one character all span the whole character.
   std::vector<std::pair<int32_t, int32_t>> offsets;
   std::vector<uint8_t> special;   // (T) 1 for special tokens ([CLS], [SEP], and [MASK] typed in the text), else 0
-  // (T) a readable label for the viewer: "##" and "Ġ" removed or shown as a space, byte-level pieces that split one
-  // character shown as the character they make together (never mojibake).
+  // (T) a readable label for the viewer: "##" removed, "Ġ" shown as a leading space, newline/tab/control bytes as
+  // symbols (↵ ⇥ ␁); byte-level pieces that split one character show that character, pieces that continue a
+  // character begun by an earlier token as "·" + the character (never mojibake).
   std::vector<std::string> display;
   bool truncated = false;         // true when max_length cut the input
 };
