@@ -1,6 +1,6 @@
 // Gemm: Eigen's product natively; in wasm builds with SIMD (-msimd128) a packed 4x8 register-blocked kernel written
-// with wasm_simd128.h, because Eigen 3.4 has no wasm SIMD backend (~5.5 GFLOP/s scalar vs ~20 here).
-// Eigen/std (+ wasm_simd128.h, a compiler header) only.
+// with wasm_simd128.h, because Eigen 3.4 has no wasm SIMD backend (~5.5 GFLOP/s there; this kernel ~45 GFLOP/s of CPU
+// time on 512x768x256 under node 20, near the ceiling of 128-bit mul + add without FMA). Eigen/std only.
 #include "gemm.h"
 
 #if defined(__wasm_simd128__)

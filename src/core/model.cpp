@@ -1,9 +1,8 @@
 // Model: loads BERT / GPT-2 weights from safetensors bytes (checked against config.json) and runs the forward pass
 // in float32, keeping what the viewer draws. Row-major; weights of linear layers stored (in, out) so every
-// projection is one gemm() call. Eigen/std only (the products go through gemm.h).
+// projection is one gemm() call. Eigen (behind gemm.h) / std only.
 #include "model.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -19,7 +18,6 @@ namespace attnviz {
 namespace {
 
 using json = nlohmann::json;
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Vec = std::vector<float>;
 
 struct LayerWeights {
