@@ -122,6 +122,10 @@ void draw_options_panel(App& app) {
   help_marker("Show one row/column per token, per character (GPT-2 splits some Chinese characters into several byte "
               "tokens) or per word (word pieces such as play ##ing joined). Merged rows average their tokens' "
               "attention; merged columns add it up.");
+
+  ImGui::TextUnformatted("Share");
+  ImGui::SameLine();
+  draw_share_buttons(app);
 }
 
 }  // namespace attnviz

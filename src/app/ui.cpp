@@ -50,7 +50,6 @@ const ViewTab kTabs[] = {
 };
 
 void draw_top_bar(App& app) {
-  static double copied_at = -1;
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("attnviz");
   ImGui::SameLine();
@@ -69,13 +68,17 @@ void draw_top_bar(App& app) {
   }
   if (ImGui::IsItemHovered() && !ImGui::IsPopupOpen("##model")) ImGui::SetTooltip("Pick a built-in model");
   ImGui::SameLine();
-  if (ImGui::Button("Load folder…") && app.platform.open_folder) app.platform.open_folder();
+  ImGui::BeginDisabled(!app.platform.open_folder);
+  if (ImGui::Button("Load folder…")) app.platform.open_folder();
+  ImGui::EndDisabled();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Your own Hugging Face BERT or GPT-2 model folder (config.json, model.safetensors,\n"
                       "tokenizer.json or vocab files), e.g. bert-base-chinese. Or drop it on the page.\n"
                       "The files are read in your browser and never uploaded.");
   ImGui::SameLine();
-  if (ImGui::Button("Load files…") && app.platform.open_files) app.platform.open_files();
+  ImGui::BeginDisabled(!app.platform.open_files);
+  if (ImGui::Button("Load files…")) app.platform.open_files();
+  ImGui::EndDisabled();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Your own Hugging Face BERT or GPT-2 model: pick its folder or files (config.json,\n"
                       "model.safetensors, tokenizer.json or vocab files), or drop them on the page.\n"
@@ -102,23 +105,7 @@ void draw_top_bar(App& app) {
     ImGui::EndPopup();
   }
   ImGui::SameLine();
-  if (ImGui::Button("Copy link")) {
-    std::string url = (app.platform.page_url ? app.platform.page_url() : std::string()) + "#" + app_fragment(app);
-    if (app.platform.copy_text) app.platform.copy_text(url);
-    else ImGui::SetClipboardText(url.c_str());
-    copied_at = ImGui::GetTime();
-  }
-  if (copied_at > 0 && ImGui::GetTime() - copied_at < 2.0) {
-    ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y + 4));
-    ImGui::BeginTooltip();
-    ImGui::TextUnformatted("Link copied ✓");
-    ImGui::EndTooltip();
-  }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Copy a link that opens this exact view (model, text, layer, head, token, options)");
-  ImGui::SameLine();
-  bool embed = app.embed;
-  if (ImGui::Checkbox("Embed", &embed)) app.embed = app.view.embed = embed;
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Hide the side panels (for slides and iframes); the link keeps it");
+  draw_share_buttons(app);
 }
 
 void draw_notices(App& app) {
@@ -220,6 +207,30 @@ void draw_views(App& app) {
 }
 
 }  // namespace
+
+void draw_share_buttons(App& app) {
+  static double copied_at = -1;
+  static ImGuiID copied_id = 0;  // which of the "Copy link" buttons (top bar, options panel) was pressed
+  ImGuiID id = ImGui::GetID("Copy link");
+  if (ImGui::Button("Copy link")) {
+    copied_id = id;
+    std::string url = (app.platform.page_url ? app.platform.page_url() : std::string()) + "#" + app_fragment(app);
+    if (app.platform.copy_text) app.platform.copy_text(url);
+    else ImGui::SetClipboardText(url.c_str());
+    copied_at = ImGui::GetTime();
+  }
+  if (copied_at > 0 && copied_id == id && ImGui::GetTime() - copied_at < 2.0) {
+    ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y + 4));
+    ImGui::BeginTooltip();
+    ImGui::TextUnformatted("Link copied ✓");
+    ImGui::EndTooltip();
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Copy a link that opens this exact view (model, text, layer, head, token, options)");
+  ImGui::SameLine();
+  bool embed = app.embed;
+  if (ImGui::Checkbox("Embed", &embed)) app.embed = app.view.embed = embed;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Hide the side panels (for slides and iframes); the link keeps it");
+}
 
 void help_marker(const char* text) {
   ImGui::SameLine();
