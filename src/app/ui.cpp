@@ -189,8 +189,8 @@ void draw_views(App& app) {
           ImGui::PopTextWrapPos();
           ImGui::EndTooltip();
         }
-        // The heatmap views use the wheel for zooming, not scrolling.
-        bool fixed = t.kind == ViewKind::Model || t.kind == ViewKind::Matrix;
+        // The matrix view uses the wheel for zooming, not scrolling.
+        bool fixed = t.kind == ViewKind::Matrix;
         ImGui::BeginChild("##view", ImVec2(0, 0), false,
                           fixed ? ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse : 0);
         if (app.run.valid) t.draw(app);
