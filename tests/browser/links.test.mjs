@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {cellDiff, decodePng} from './lib/png.mjs';
 import {changeAndWait, foreignRequests, hook, launchBrowser, missingPrerequisite, noticesOf, openPage, pct, screenshot,
-        setStateAndRun, setText, startServer, tempDir, waitFrames} from './lib/harness.mjs';
+        setStateAndRun, setText, startServer, tempDir, TINY, waitFrames} from './lib/harness.mjs';
 
 const skip = missingPrerequisite();
 let server, browser;
@@ -145,7 +145,7 @@ const handWritten = [
 ];
 for (const {frag, want, tokens} of handWritten) {
   test(`hand-written link opens to exactly its view: #${decodeURIComponent(frag)}`, {skip}, async () => {
-    const b = await openPage(browser, server, frag);
+    const b = await openPage(browser, server, frag, {viewport: TINY});
     try {
       const st = await hook(b.page, 'state');
       for (const [k, v] of Object.entries(want)) assert.deepEqual(st[k], v, `state().${k}`);
@@ -192,7 +192,7 @@ const brokenLinks = [
 for (const {frag, mentions, check} of brokenLinks) {
   const shown = frag.length > 90 ? `${frag.slice(0, 60)}... (${frag.length} bytes)` : frag;
   test(`broken link opens with defaults and a notice: #${shown}`, {skip}, async () => {
-    const b = await openPage(browser, server, frag);
+    const b = await openPage(browser, server, frag, {viewport: TINY});
     try {
       await waitFrames(b.page, 3);
       const st = await hook(b.page, 'state');

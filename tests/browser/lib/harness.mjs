@@ -79,6 +79,7 @@ export function launchBrowser() {
 // SwiftShader's frame time (which every call into the page waits behind) grows with the pixel count.
 export const BIG = {width: 1400, height: 900};
 export const SMALL = {width: 800, height: 560};
+export const TINY = {width: 560, height: 400};  // for pages only asked through the hook
 
 // Opens the page (optionally with a fragment) in a fresh context, device scale 1. Records every request and every
 // page error / console error, so tests can check nothing left 127.0.0.1 and nothing crashed.
