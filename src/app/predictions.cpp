@@ -1,5 +1,6 @@
 // Predictions: top-k, LM positions, BIO spans and the panel's text edits. Standard library only.
 #include "predictions.h"
+#include "unicode.h"
 
 #include <algorithm>
 #include <cmath>
@@ -152,24 +153,6 @@ int next_code_point(std::string_view s, size_t* i) {
   return cp;
 }
 
-void append_utf8(std::string* out, int cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 }  // namespace
 
 std::string byte_level_decode(std::string_view token) {
@@ -185,7 +168,7 @@ std::string byte_level_decode(std::string_view token) {
     } else if (cp >= 256 && cp < 256 + 68) {
       out.push_back(static_cast<char>(shifted_byte(cp - 256)));
     } else {
-      append_utf8(&out, cp);
+      append_utf8(&out, static_cast<char32_t>(cp));
     }
   }
   return out;

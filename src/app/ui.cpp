@@ -234,6 +234,10 @@ void draw_share_buttons(App& app) {
 
 void help_marker(const char* text) {
   ImGui::SameLine();
+  help_marker_here(text);
+}
+
+void help_marker_here(const char* text) {
   ImGui::TextDisabled("(?)");
   if (ImGui::IsItemHovered()) {
     ImGui::BeginTooltip();

@@ -8,10 +8,11 @@ namespace attnviz {
 
 void ui_setup_style(float pixel_ratio);  // colours and spacing (sizes in CSS pixels)
 void ui_frame(App& app);                 // the whole UI for one frame (runs the debounced model run first)
-void help_marker(const char* text);
+void help_marker(const char* text);       // a "(?)" on the same line as the item before it, explaining that item
+void help_marker_here(const char* text);  // the same "(?)" where the cursor is (at the start of a toolbar)
 void draw_share_buttons(App& app);       // "Copy link" (with a "copied" confirmation) and the embed toggle
 // An arrow key went down (the platform's key callback: a press and release within one slow frame would be lost to
 // ImGui's polled key state). Moves the layer (up/down) or head (left/right) unless a text field has the keyboard.
-void ui_arrow_pressed(App& app, int d_layer, int d_head);      // a "(?)" that explains the thing next to it for a first-time student
+void ui_arrow_pressed(App& app, int d_layer, int d_head);
 
 }  // namespace attnviz

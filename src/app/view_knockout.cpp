@@ -7,23 +7,13 @@
 #include <vector>
 
 #include "app.h"
+#include "ui.h"
 #include "imgui.h"
 #include "predictions.h"
 
 namespace attnviz {
 
 namespace {
-
-void help_marker(const char* text) {
-  ImGui::TextDisabled("(?)");
-  if (ImGui::IsItemHovered()) {
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 34.0f);
-    ImGui::TextUnformatted(text);
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-  }
-}
 
 // What one run predicted, in a few readable lines, and its attention, for comparing runs.
 struct Snapshot {
@@ -153,7 +143,7 @@ void set_knocked(App& app, std::vector<int> k) {
 }  // namespace
 
 void draw_knockout_panel(App& app) {
-  help_marker(
+  help_marker_here(
       "Switch heads off to test what they do. A knocked-out head still computes its attention, but its output is "
       "replaced by zeros, so the layers above never see it. If the predictions change, the head mattered for this "
       "input. Later heads' attention changes too: the grid shades each head by how far its attention moved "

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app.h"
+#include "ui.h"
 #include "imgui.h"
 
 namespace attnviz {
@@ -27,17 +28,6 @@ ImU32 head_color(int h, float alpha) {
   return ImGui::ColorConvertFloat4ToU32(c);
 }
 
-void help_marker(const char* text) {
-  ImGui::TextDisabled("(?)");
-  if (ImGui::IsItemHovered()) {
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 34.0f);
-    ImGui::TextUnformatted(text);
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-  }
-}
-
 struct LinesState {
   std::vector<uint8_t> on;  // (H) heads drawn
   int seen_head = -1;       // app.view.head when `on` was last synced with it
@@ -51,7 +41,7 @@ LinesState g_lines;
 void draw_lines_view(App& app) {
   ViewState& v = app.view;
   const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
-  help_marker(
+  help_marker_here(
       "Each line joins a query token (left) to a key token (right). The darker the line, the more attention the "
       "query pays to that key in this head: the query's output is a weighted mix of the keys' value vectors, with "
       "these weights. Each row of weights sums to 1.\n\nHover a token on the left to see only its lines; hover one on "

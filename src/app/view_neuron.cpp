@@ -9,22 +9,12 @@
 #include <vector>
 
 #include "app.h"
+#include "ui.h"
 #include "imgui.h"
 
 namespace attnviz {
 
 namespace {
-
-void help_marker(const char* text) {
-  ImGui::TextDisabled("(?)");
-  if (ImGui::IsItemHovered()) {
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 34.0f);
-    ImGui::TextUnformatted(text);
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-  }
-}
 
 // Diverging blue-white-red (the ends of Moreland's cool-warm map) for t in [-1, 1].
 ImU32 diverging(float t) {
@@ -61,7 +51,7 @@ int draw_strip(ImDrawList* dl, float x, float y, float cell_w, float h, const fl
 void draw_neuron_view(App& app) {
   ViewState& v = app.view;
   const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
-  help_marker(
+  help_marker_here(
       "How one head computes its attention. Every token gets a query vector q and a key vector k (each d numbers, "
       "blue = negative, white = 0, red = positive). The score of key j is the dot product q.k_j divided by sqrt(d): "
       "the middle strip shows the products q[c]*k_j[c] that add up to it. A softmax turns the scores into weights "

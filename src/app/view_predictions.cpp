@@ -8,23 +8,13 @@
 #include <vector>
 
 #include "app.h"
+#include "ui.h"
 #include "imgui.h"
 #include "predictions.h"
 
 namespace attnviz {
 
 namespace {
-
-void help_marker(const char* text) {
-  ImGui::TextDisabled("(?)");
-  if (ImGui::IsItemHovered()) {
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 34.0f);
-    ImGui::TextUnformatted(text);
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-  }
-}
 
 // Earlier texts, for "undo" after masking, filling or appending.
 std::vector<std::pair<std::string, std::string>> g_history;
@@ -386,7 +376,7 @@ void draw_sequence_classification(App& app) {
 }  // namespace
 
 void draw_predictions_panel(App& app) {
-  help_marker(
+  help_marker_here(
       "What the model predicts for this input.\n- BERT (masked LM): the 5 most likely tokens at each [MASK], with "
       "their probabilities. Click a token of the input to mask it; click a guess to fill it in.\n- GPT-2: the 10 "
       "most likely next tokens. Click one to append it and run again: this is how text generation works, one token "

@@ -6,22 +6,12 @@
 #include <vector>
 
 #include "app.h"
+#include "ui.h"
 #include "imgui.h"
 
 namespace attnviz {
 
 namespace {
-
-void help_marker(const char* text) {
-  ImGui::TextDisabled("(?)");
-  if (ImGui::IsItemHovered()) {
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 34.0f);
-    ImGui::TextUnformatted(text);
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-  }
-}
 
 // Hover read-out of a heatmap just drawn (the last item): the cell under the mouse, (row, col) in grid units.
 bool heatmap_cell(int G, int* row, int* col) {
@@ -43,7 +33,7 @@ std::string grid_label(const App& app, int g) {
 void draw_rollout_view(App& app) {
   ViewState& v = app.view;
   const int L = app_n_layers(app), T = app_n_tokens(app);
-  help_marker(
+  help_marker_here(
       "Left: the selected layer's attention averaged over its heads. Right: attention rollout (Abnar & Zuidema "
       "2020) — how much each input token can have flowed into each position after this many layers. Rollout adds "
       "the residual connection as 0.5*identity to each layer's head average, renormalises the rows, and multiplies "

@@ -6,22 +6,12 @@
 #include <vector>
 
 #include "app.h"
+#include "ui.h"
 #include "imgui.h"
 
 namespace attnviz {
 
 namespace {
-
-void help_marker(const char* text) {
-  ImGui::TextDisabled("(?)");
-  if (ImGui::IsItemHovered()) {
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 34.0f);
-    ImGui::TextUnformatted(text);
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-  }
-}
 
 enum Column { kThumb, kLayer, kHead, kEntropy, kDistance, kCls, kSep, kSelf, kPrev, kNext, kColumns };
 const char* kColumnNames[kColumns] = {"", "layer", "head", "entropy", "distance", "[CLS]", "[SEP]", "self", "prev", "next"};
@@ -47,7 +37,7 @@ int g_grid_stat = kPrev;  // column shown by the grid
 void draw_stats_view(App& app) {
   ViewState& v = app.view;
   const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
-  help_marker(
+  help_marker_here(
       "Numbers that describe what each head does, averaged over the query rows:\n"
       "- entropy: how spread out the attention is (0 = one key only; log T = even over all T tokens)\n"
       "- distance: how far away (in tokens) the attended keys are on average\n"
