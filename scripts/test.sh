@@ -38,7 +38,7 @@ count_doctest() {
 
 # node --test summary: "# pass 12" / "# fail 0"
 count_node() {
-  local name=$1 log=$2 rc=$3 p f
+  local name=$1 log=$2 rc=$3 p f s
   p=$(grep -E '^# pass [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
   f=$(grep -E '^# fail [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
   if [ -z "$p" ] || [ -z "$f" ]; then
@@ -46,10 +46,16 @@ count_node() {
     fail_stage "$name gave no summary (exit $rc; log $log)"
     return
   fi
-  echo "test: $name: $p passed, $f failed"
+  s=$(grep -E '^# skipped [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
+  echo "test: $name: $p passed, $f failed${s:+, $s skipped}"
   passed=$((passed + p))
   failed=$((failed + f))
   if [ "$f" != 0 ]; then grep -E '^not ok|error:|expected|actual' "$log" | head -n 60 >&2; fi
+  # In CI everything a test needs is installed and built: a skipped test there hides a missing step.
+  if [ "${CI:-}" = true ] && [ "${s:-0}" != 0 ]; then
+    grep -E '# SKIP' "$log" | head -n 10 >&2
+    fail_stage "$name skipped $s tests in CI"
+  fi
 }
 
 if ! bash scripts/setup.sh; then
