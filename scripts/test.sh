@@ -38,7 +38,7 @@ count_doctest() {
 
 # node --test summary: "# pass 12" / "# fail 0"
 count_node() {
-  local name=$1 log=$2 rc=$3 p f s
+  local name=$1 log=$2 rc=$3 p f s c
   p=$(grep -E '^# pass [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
   f=$(grep -E '^# fail [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
   if [ -z "$p" ] || [ -z "$f" ]; then
@@ -47,6 +47,8 @@ count_node() {
     return
   fi
   s=$(grep -E '^# skipped [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
+  c=$(grep -E '^# cancelled [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
+  f=$((f + ${c:-0}))  # a cancelled test (a hook that threw or timed out) did not pass
   echo "test: $name: $p passed, $f failed${s:+, $s skipped}"
   passed=$((passed + p))
   failed=$((failed + f))
