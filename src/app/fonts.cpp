@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app.h"
+#include "unicode.h"
 
 namespace attnviz {
 namespace {
@@ -34,20 +35,6 @@ FontState& state() {
   return s;
 }
 
-// Decodes one UTF-8 sequence at s[i]; returns the code point (0xFFFD when malformed) and advances i.
-uint32_t next_code_point(std::string_view s, size_t& i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) {
-    i++;
-    return 0xFFFD;
-  }
-  uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
-  for (int k = 1; k < n; k++) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  i += n;
-  return cp;
-}
-
 }  // namespace
 
 void note_glyphs(std::string_view utf8) {
@@ -59,7 +46,9 @@ void note_glyphs(std::string_view utf8) {
       i++;
       continue;
     }
-    uint32_t cp = next_code_point(utf8, i);
+    int len = 1;
+    const char32_t cp = decode_utf8(utf8.data() + i, utf8.size() - i, &len);
+    i += len;
     if (cp < 0x10000 && !s.used[cp]) {
       s.used[cp] = 1;
       s.dirty = true;

@@ -132,54 +132,28 @@ int shifted_byte(int n) {  // the n-th non-printable byte
   return -1;
 }
 
-// Reads one code point at s[*i]; -1 for a malformed sequence (consumes one byte).
-int next_code_point(std::string_view s, size_t* i) {
-  unsigned char c = static_cast<unsigned char>(s[*i]);
-  int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (len == 0 || *i + len > s.size()) {
-    ++*i;
-    return -1;
-  }
-  int cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-  for (int k = 1; k < len; ++k) {
-    unsigned char d = static_cast<unsigned char>(s[*i + k]);
-    if ((d >> 6) != 2) {
-      ++*i;
-      return -1;
-    }
-    cp = (cp << 6) | (d & 0x3F);
-  }
-  *i += len;
-  return cp;
-}
-
 }  // namespace
 
 std::string byte_level_decode(std::string_view token) {
   std::string out;
   size_t i = 0;
   while (i < token.size()) {
-    size_t start = i;
-    int cp = next_code_point(token, &i);
-    if (cp < 0) {
-      out.append(token.substr(start, i - start));
+    int len = 1;
+    const char32_t cp = decode_utf8(token.data() + i, token.size() - i, &len);
+    if (cp == 0xFFFD && len == 1) {  // malformed: keep the byte as it is
+      out.push_back(token[i]);
     } else if (cp < 256 && printable_byte(cp)) {
       out.push_back(static_cast<char>(cp));
     } else if (cp >= 256 && cp < 256 + 68) {
       out.push_back(static_cast<char>(shifted_byte(cp - 256)));
     } else {
-      append_utf8(&out, static_cast<char32_t>(cp));
+      append_utf8(&out, cp);
     }
+    i += len;
   }
   return out;
 }
 
-bool utf8_complete(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    if (next_code_point(s, &i) < 0) return false;
-  }
-  return true;
-}
+bool utf8_complete(std::string_view s) { return is_valid_utf8(s.data(), s.size()); }
 
 }  // namespace attnviz
