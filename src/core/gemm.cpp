@@ -63,6 +63,26 @@ void pack_b(const float* B, int ldb, bool bt, int k0, int kc, int j0, int nc) {
           for (int j = 0; j < kNr; j++) dst[k * kNr + j] = j < w ? src[j] : 0.f;
         }
       }
+    } else if (w == kNr) {
+      // 8 rows of B (N,K) -> (kc, 8) by 4x4 transposes of v128 registers.
+      const float* s0 = B + static_cast<size_t>(j0 + js) * ldb + k0;
+      int k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        for (int half = 0; half < 2; half++) {
+          const float* s = s0 + static_cast<size_t>(half * 4) * ldb + k;
+          const v128_t r0 = wasm_v128_load(s), r1 = wasm_v128_load(s + ldb), r2 = wasm_v128_load(s + 2 * ldb),
+                       r3 = wasm_v128_load(s + 3 * ldb);
+          const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5),
+                       t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          float* d = dst + k * kNr + half * 4;
+          wasm_v128_store(d, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+          wasm_v128_store(d + kNr, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+          wasm_v128_store(d + 2 * kNr, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+          wasm_v128_store(d + 3 * kNr, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+        }
+      }
+      for (; k < kc; k++)
+        for (int j = 0; j < kNr; j++) dst[k * kNr + j] = s0[static_cast<size_t>(j) * ldb + k];
     } else {
       for (int j = 0; j < kNr; j++) {
         if (j < w) {
