@@ -519,8 +519,8 @@ TEST_CASE("view_state: clamp_to_model") {
   s.knocked_out = {{0, 1}, {3, 11}, {4, 0}, {1, 12}};
   std::vector<std::string> notices;
   attnviz::clamp_to_model(&s, 4, 12, 10, &notices);
-  CHECK(s.layer == 3);
-  CHECK(s.head == 11);
+  CHECK(s.layer == 0);  // bad values fall back to the defaults (docs/INTERFACES.md)
+  CHECK(s.head == 0);
   CHECK(s.token == -1);
   CHECK(s.knocked_out == std::vector<HeadRef>{{0, 1}, {3, 11}});
   REQUIRE(notices.size() == 4);
@@ -542,7 +542,7 @@ TEST_CASE("view_state: clamp_to_model") {
   // Unknown shape (no model yet, no run yet) skips those checks.
   attnviz::clamp_to_model(&s, 0, 0, -1, &notices);
   CHECK(notices.empty());
-  // Negative values from setState are clamped up.
+  // Negative values fall back to the defaults too.
   s.layer = -4;
   s.token = -7;
   attnviz::clamp_to_model(&s, 4, 12, 10, &notices);

@@ -28,7 +28,16 @@ ImU32 head_color(int h, float alpha) {
   return ImGui::ColorConvertFloat4ToU32(c);
 }
 
+// One line to draw: scaled weight s from query row i to key row j in head h.
+struct LineCand {
+  float s;
+  int i, j, h;
+};
+constexpr size_t kLineBudget = 5000;  // lines drawn per frame at most (the strongest)
+
 struct LinesState {
+  std::vector<LineCand> cand;  // this frame's candidate lines (kept to reuse its memory)
+  size_t last_n_cand = 0;      // how many there were last frame (the toolbar says when some were left out)
   std::vector<uint8_t> on;  // (H) heads drawn
   int seen_head = -1;       // app.view.head when `on` was last synced with it
   uint64_t label_gen = 0;   // run generation the label widths were measured for
@@ -133,6 +142,14 @@ void draw_lines_view(App& app) {
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("show the lines of every query again");
   }
 
+  if (st.last_n_cand > kLineBudget) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("strongest %zu of %zu lines", kLineBudget, st.last_n_cand);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("This many lines would hide each other and slow the page: only the strongest are drawn. "
+                        "Hover or pin a token to see all of its lines, or show fewer heads.");
+  }
+
   // Geometry: rows as tall as the text when they fit, thinner for long inputs (then the region scrolls).
   ImGui::BeginChild("lines_area", ImVec2(0, 0), false);
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -209,7 +226,11 @@ void draw_lines_view(App& app) {
     }
   }
 
-  // Lines.
+  // Lines: gather the visible ones, keep the strongest kLineBudget (a 512-token input with a flat head and a sqrt
+  // scale would otherwise ask for hundreds of thousands of lines a frame), draw the weakest first so strong ones lie
+  // on top.
+  std::vector<LineCand>& cand = st.cand;
+  cand.clear();
   for (int h : heads) {
     const float* att = matrix_of(h);
     if (!att) continue;
@@ -224,12 +245,24 @@ void draw_lines_view(App& app) {
         if (s < 0.02f) continue;
         const float yj = origin.y + (j + 0.5f) * row_h;
         if ((yi < clip_min.y && yj < clip_min.y) || (yi > clip_max.y && yj > clip_max.y)) continue;
-        // On a dark background plain opacity = weight leaves mid weights invisible: boost, then saturate.
-        float alpha = std::min(1.0f, s * (focused ? 2.0f : 1.6f)) * multi;
-        float thick = focused ? 1.0f + 2.5f * s : 1.0f + 1.5f * s;
-        dl->AddLine(ImVec2(line_l, yi), ImVec2(line_r, yj), head_color(h, alpha), thick);
+        cand.push_back({s, i, j, h});
       }
     }
+  }
+  const size_t n_cand = cand.size();
+  st.last_n_cand = n_cand;
+  if (n_cand > kLineBudget) {
+    std::nth_element(cand.begin(), cand.begin() + kLineBudget, cand.end(),
+                     [](const LineCand& a, const LineCand& b) { return a.s > b.s; });
+    cand.resize(kLineBudget);
+  }
+  std::sort(cand.begin(), cand.end(), [](const LineCand& a, const LineCand& b) { return a.s < b.s; });
+  for (const LineCand& c : cand) {
+    // On a dark background plain opacity = weight leaves mid weights invisible: boost, then saturate.
+    const float alpha = std::min(1.0f, c.s * (focused ? 2.0f : 1.6f)) * multi;
+    const float thick = focused ? 1.0f + 2.5f * c.s : 1.0f + 1.5f * c.s;
+    dl->AddLine(ImVec2(line_l, origin.y + (c.i + 0.5f) * row_h), ImVec2(line_r, origin.y + (c.j + 0.5f) * row_h),
+                head_color(c.h, alpha), thick);
   }
 
   // Labels (visible rows only).

@@ -786,16 +786,14 @@ void clamp_to_model(ViewState* s, int n_layers, int n_heads, int n_tokens, std::
     if (notices) notices->push_back(std::move(msg));
   };
   if (n_layers > 0 && (s->layer < 0 || s->layer >= n_layers)) {
-    const int to = s->layer < 0 ? 0 : n_layers - 1;
     note("layer=" + std::to_string(s->layer) + " is out of range: the model has " + std::to_string(n_layers) +
-         " layers (0 to " + std::to_string(n_layers - 1) + "); showing layer " + std::to_string(to));
-    s->layer = to;
+         " layers (0 to " + std::to_string(n_layers - 1) + "); showing layer 0, the default");
+    s->layer = 0;
   }
   if (n_heads > 0 && (s->head < 0 || s->head >= n_heads)) {
-    const int to = s->head < 0 ? 0 : n_heads - 1;
     note("head=" + std::to_string(s->head) + " is out of range: the model has " + std::to_string(n_heads) +
-         " heads (0 to " + std::to_string(n_heads - 1) + "); showing head " + std::to_string(to));
-    s->head = to;
+         " heads (0 to " + std::to_string(n_heads - 1) + "); showing head 0, the default");
+    s->head = 0;
   }
   if (n_tokens >= 0 && s->token != -1 && (s->token < 0 || s->token >= n_tokens)) {
     note("token=" + std::to_string(s->token) + " is out of range: the input has " + std::to_string(n_tokens) +

@@ -114,7 +114,7 @@ DecodeResult decode_fragment(const std::string& fragment);
 std::vector<std::string> apply_fragment(const std::string& fragment, ViewState* s);
 
 // Clamps layer/head/token/knocked_out to a model's shape, appending a notice for each value that was out of range:
-// layer/head beyond the model go to the last one, a token beyond the input is unpinned, knocked-out heads outside
+// layer/head outside the model go to the default 0, a token beyond the input is unpinned, knocked-out heads outside
 // the model are dropped. n_layers/n_heads <= 0 skips those checks; n_tokens < 0 skips the token check.
 void clamp_to_model(ViewState* s, int n_layers, int n_heads, int n_tokens, std::vector<std::string>* notices);
 

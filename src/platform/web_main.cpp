@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "export.h"
+#include "predictions.h"
 #include "fonts.h"
 #include "renderer.h"
 #include "ui.h"
@@ -299,6 +300,90 @@ EMSCRIPTEN_KEEPALIVE int attnviz_has_model() { return g_app.model ? 1 : 0; }
 EMSCRIPTEN_KEEPALIVE const char* attnviz_notices() {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& n : g_app.notices) j.push_back(n);
+  g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return g_ret.c_str();
+}
+
+// What the predictions panel shows, as data: {"kind": "masked_lm", "masks": [{"position", "top": [5 candidates]}]},
+// {"kind": "causal_lm", "next": {"position", "top": [10]}}, {"kind": "token_classification", "tags": [per token],
+// "spans": [{"begin", "end", "type", "score", "text"}]}, {"kind": "sequence_classification", "top": [...]} or
+// {"kind": "none"}. A candidate: {"id", "token", "prob", "logit"} (+ "text", the bytes appended, for GPT-2).
+EMSCRIPTEN_KEEPALIVE const char* attnviz_predictions() {
+  nlohmann::json j;
+  j["kind"] = "none";
+  if (!g_app.model || !g_app.run.valid) {
+    g_ret = j.dump();
+    return g_ret.c_str();
+  }
+  const Tokenizer& tok = g_app.model->tokenizer;
+  const ModelConfig& cfg = g_app.model->model.config();
+  const Activations& act = g_app.run.act;
+  const Encoding& enc = g_app.run.enc;
+  const int T = std::min(app_n_tokens(g_app), static_cast<int>(enc.ids.size()));
+  const int V = act.logit_cols;
+  const int rows = V > 0 ? static_cast<int>(act.logits.size() / V) : 0;
+  auto label = [&](int id) {
+    return id >= 0 && id < static_cast<int>(cfg.labels.size()) ? cfg.labels[id] : std::to_string(id);
+  };
+  auto candidates = [&](int row, int k, bool vocab) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Candidate& c : top_k_softmax(act.logits.data() + static_cast<size_t>(row) * V, V, k)) {
+      nlohmann::json e = {{"id", c.id}, {"prob", c.prob}, {"logit", c.logit}};
+      e["token"] = vocab ? tok.display_token(c.id) : label(c.id);
+      if (vocab && tok.kind() == TokenizerKind::ByteLevelBPE) e["text"] = byte_level_decode(tok.id_to_token(c.id));
+      list.push_back(std::move(e));
+    }
+    return list;
+  };
+  switch (cfg.head) {
+    case HeadKind::MaskedLM: {
+      j["kind"] = "masked_lm";
+      j["masks"] = nlohmann::json::array();
+      for (int r = 0; r < rows && r < static_cast<int>(act.logit_positions.size()); ++r) {
+        const int pos = act.logit_positions[r];
+        if (pos < 0 || pos >= T || enc.ids[pos] != tok.mask_id()) continue;
+        j["masks"].push_back({{"position", pos}, {"top", candidates(r, 5, true)}});
+      }
+      break;
+    }
+    case HeadKind::CausalLM:
+      j["kind"] = "causal_lm";
+      if (rows > 0 && !act.logit_positions.empty())
+        j["next"] = {{"position", act.logit_positions.back()}, {"top", candidates(rows - 1, 10, true)}};
+      break;
+    case HeadKind::TokenClassification: {
+      j["kind"] = "token_classification";
+      if (V <= 0 || act.logits.size() < static_cast<size_t>(T) * V) break;
+      std::vector<int> ids;
+      std::vector<float> probs;
+      argmax_rows(act.logits.data(), T, V, &ids, &probs);
+      j["tags"] = nlohmann::json::array();
+      for (int i = 0; i < T; ++i) j["tags"].push_back(label(ids[i]));
+      j["spans"] = nlohmann::json::array();
+      for (const EntitySpan& sp : bio_spans(ids, probs, cfg.labels, enc.special)) {
+        // The span's own characters from the input (offsets), else the tokens' labels joined.
+        std::string text;
+        const int b = sp.begin < static_cast<int>(enc.offsets.size()) ? enc.offsets[sp.begin].first : -1;
+        const int e = sp.end - 1 < static_cast<int>(enc.offsets.size()) ? enc.offsets[sp.end - 1].second : -1;
+        const bool in_pair = sp.begin < static_cast<int>(enc.type_ids.size()) && enc.type_ids[sp.begin] == 1;
+        const std::string& src = in_pair ? g_app.view.pair : g_app.view.text;
+        if (b >= 0 && e > b && e <= static_cast<int>(src.size())) {
+          text = src.substr(b, e - b);
+        } else {
+          for (int i = sp.begin; i < sp.end && i < T; ++i) text += token_label(g_app, i);
+        }
+        j["spans"].push_back({{"begin", sp.begin}, {"end", sp.end}, {"type", sp.type}, {"score", sp.score},
+                              {"text", text}});
+      }
+      break;
+    }
+    case HeadKind::SequenceClassification:
+      j["kind"] = "sequence_classification";
+      if (rows > 0) j["top"] = candidates(0, V, false);
+      break;
+    case HeadKind::None:
+      break;
+  }
   g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return g_ret.c_str();
 }
