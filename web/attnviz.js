@@ -286,6 +286,39 @@
     ime.addEventListener('input', (e) => { if (!e.isComposing) ime.value = ''; });
   }
 
+  // --- the input panel's text boxes: HTML textareas over the canvas, where ImGui reserved their place -----------------
+  const textBoxes = {};
+  function textBox(id) {
+    if (textBoxes[id]) return textBoxes[id];
+    const t = document.createElement('textarea');
+    t.id = `box-${id}`;
+    t.className = 'tbox';
+    t.spellcheck = false;
+    t.setAttribute('autocomplete', 'off');
+    t.setAttribute('autocapitalize', 'off');
+    t.setAttribute('aria-label', id === 'pair' ? 'Second text' : 'Text');
+    t.style.display = 'none';
+    let composing = false;  // pinyin etc.: send the text once the composition is done, not each keystroke of it
+    const send = () => { if (runtime) Module.ccall('attnviz_box_input', null, ['string', 'string'], [id, t.value]); };
+    t.addEventListener('compositionstart', () => { composing = true; });
+    t.addEventListener('compositionend', () => { composing = false; send(); });
+    t.addEventListener('input', (e) => { if (!e.isComposing && !composing) send(); });
+    document.body.appendChild(t);
+    textBoxes[id] = t;
+    return t;
+  }
+  const cssColor = (u) => `rgba(${u & 255},${(u >>> 8) & 255},${(u >>> 16) & 255},${((u >>> 24) & 255) / 255})`;
+  // Keys typed into page elements (the text boxes, the link box) are theirs: GLFW listens on the window in the capture
+  // phase and would hand them to ImGui too (arrows would move the layer). Registered before GLFW's, so first.
+  function setupKeys() {
+    for (const type of ['keydown', 'keypress', 'keyup']) {
+      window.addEventListener(type, (e) => {
+        const t = e.target;
+        if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'INPUT') && t.id !== 'ime') e.stopImmediatePropagation();
+      }, true);
+    }
+  }
+
   function showCopyBox(text) {
     $('copytext').value = text;
     $('copybox').classList.add('on');
@@ -327,6 +360,19 @@
     textInput(active) {
       const ime = $('ime');
       if (active) { ime.value = ''; ime.focus({ preventScroll: true }); } else if (document.activeElement === ime) { ime.blur(); $('canvas').focus({ preventScroll: true }); }
+    },
+    boxValue(id, text) {
+      const t = textBox(id);
+      if (t.value !== text) t.value = text;
+    },
+    boxLayout(id, visible, x, y, w, h, clipTop, clipBottom, fontPx, bg, fg, accent) {
+      const t = textBox(id);
+      t.style.display = visible ? 'block' : 'none';
+      if (!visible) return;
+      Object.assign(t.style, {left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px`, fontSize: `${fontPx}px`,
+                              clipPath: `inset(${clipTop}px 0 ${clipBottom}px 0)`, background: cssColor(bg),
+                              color: cssColor(fg), caretColor: cssColor(fg)});
+      t.style.setProperty('--accent', cssColor(accent));
     },
     imePos(x, y) { const ime = $('ime'); ime.style.left = x + 'px'; ime.style.top = y + 'px'; },
     download(name, mime, bytes) {
@@ -412,5 +458,6 @@
   setupDrop();
   setupClipboard();
   setupIme();
+  setupKeys();
   setupWheel();
 })();

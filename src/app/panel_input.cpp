@@ -19,8 +19,13 @@ int resize_callback(ImGuiInputTextCallbackData* data) {
   return 0;
 }
 
+TextBoxFn g_text_box = nullptr;  // the platform's text box, when it has one
+
 bool input_multiline(const char* id, std::string* s, float height) {
-  return ImGui::InputTextMultiline(id, s->data(), s->capacity() + 1, ImVec2(-1, height),
+  if (g_text_box) return g_text_box(id, s, height);
+  if (s->capacity() < 64) s->reserve(64);
+  const std::string label = std::string("##") + id;
+  return ImGui::InputTextMultiline(label.c_str(), s->data(), s->capacity() + 1, ImVec2(-1, height),
                                    ImGuiInputTextFlags_CallbackResize, resize_callback, s);
 }
 
@@ -38,20 +43,20 @@ const Example kExamples[] = {
 
 }  // namespace
 
+void ui_set_text_box(TextBoxFn fn) { g_text_box = fn; }
+
 void draw_input_panel(App& app) {
   ViewState& v = app.view;
   bool bert = app.model && app.model->model.config().family == Family::Bert;
   ImGui::TextUnformatted("Text");
   help_marker("Type or paste any text: the model re-runs as you type. BERT models add [CLS] at the start and [SEP] at "
               "the end; put [MASK] where a word is missing to see what zh-bert-mini guesses.");
-  if (v.text.capacity() < 64) v.text.reserve(64);
-  if (input_multiline("##text", &v.text, ImGui::GetTextLineHeight() * 5)) app_request_run(app);
+  if (input_multiline("text", &v.text, ImGui::GetTextLineHeight() * 5)) app_request_run(app);
   if (bert) {
     ImGui::TextUnformatted("Second text (optional)");
     help_marker("BERT reads two texts as one sequence: [CLS] A [SEP] B [SEP], with token type 1 on B. Heads that "
                 "look across the [SEP] boundary show up here.");
-    if (v.pair.capacity() < 64) v.pair.reserve(64);
-    if (input_multiline("##pair", &v.pair, ImGui::GetTextLineHeight() * 2.5f)) app_request_run(app);
+    if (input_multiline("pair", &v.pair, ImGui::GetTextLineHeight() * 2.5f)) app_request_run(app);
   }
   if (ImGui::BeginCombo("##examples", "Examples…", ImGuiComboFlags_HeightLarge)) {
     for (const Example& e : kExamples) {

@@ -2,6 +2,8 @@
 // predictions, knockout) and tabs for the views, all driven by the same layer / head / token; a status bar.
 // ImGui only; the platform calls ui_frame between NewFrame and Render.
 #pragma once
+#include <string>
+
 #include "app.h"
 
 namespace attnviz {
@@ -14,5 +16,12 @@ void draw_share_buttons(App& app);       // "Copy link" (with a "copied" confirm
 // An arrow key went down (the platform's key callback: a press and release within one slow frame would be lost to
 // ImGui's polled key state). Moves the layer (up/down) or head (left/right) unless a text field has the keyboard.
 void ui_arrow_pressed(App& app, int d_layer, int d_head);
+
+// The input panel's multi-line text boxes (the text and the BERT pair). ImGui 1.86's InputTextMultiline by default;
+// a platform may draw them itself (the web page lays an HTML <textarea> over the canvas: it wraps long lines and
+// takes input methods natively). `id` is "text" or "pair"; the box fills the line, `height` tall. Returns true when
+// the user changed *s this frame.
+using TextBoxFn = bool (*)(const char* id, std::string* s, float height);
+void ui_set_text_box(TextBoxFn fn);
 
 }  // namespace attnviz

@@ -8,10 +8,12 @@
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
+#include <imgui_internal.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,91 @@ EM_JS(char*, js_initial_hash, (), {
 EM_JS(void, js_text_input, (int active), { attnvizGlue.textInput(active != 0); });
 EM_JS(void, js_ime_pos, (int x, int y), { attnvizGlue.imePos(x, y); });
 bool g_text_input = false;
+
+// The input panel's text boxes are HTML <textarea>s laid over the canvas (ImGui 1.86's text box cannot wrap lines, and
+// input methods compose natively there). ImGui reserves the place and draws the same text underneath (what a PNG
+// export of the page shows); JS gets the box's place each time it changes, and the text when C++ changed it.
+EM_JS(void, js_box_value, (const char* id, const char* text), { attnvizGlue.boxValue(UTF8ToString(id), UTF8ToString(text)); });
+EM_JS(void, js_box_layout, (const char* id, int visible, float x, float y, float w, float h, float clip_top,
+                            float clip_bottom, float font_px, unsigned bg, unsigned fg, unsigned accent), {
+  attnvizGlue.boxLayout(UTF8ToString(id), visible != 0, x, y, w, h, clip_top, clip_bottom, font_px, bg, fg, accent);
+});
+
+struct HtmlBox {
+  std::string pushed;                   // the text the textarea has (what C++ last gave it, or what it last sent)
+  std::optional<std::string> incoming;  // typed in the textarea, applied at the box's next frame
+  bool seen = false;                    // drawn this frame
+  float now[7] = {};                    // this frame: x, y, w, h, clip top, clip bottom, font px
+  float sent[7] = {};                   // what JS was last told
+  bool sent_visible = false;
+  bool sent_once = false;
+};
+std::map<std::string, HtmlBox> g_boxes;
+
+bool html_text_box(const char* id, std::string* s, float height) {
+  HtmlBox& b = g_boxes[id];
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  const float w = std::max(10.0f, ImGui::GetContentRegionAvail().x);
+  ImGui::PushID(id);
+  ImGui::InvisibleButton("box", ImVec2(w, height));
+  ImGui::PopID();
+  const ImVec2 q(p.x + w, p.y + height);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  dl->AddRectFilled(p, q, ImGui::GetColorU32(ImGuiCol_FrameBg), style.FrameRounding);
+  bool changed = false;
+  if (b.incoming) {
+    *s = std::move(*b.incoming);
+    b.incoming.reset();
+    b.pushed = *s;
+    changed = true;
+  } else if (*s != b.pushed) {
+    b.pushed = *s;
+    js_box_value(id, s->c_str());
+  }
+  note_glyphs(*s);
+  dl->PushClipRect(p, q, true);
+  dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(p.x + style.FramePadding.x, p.y + style.FramePadding.y),
+              ImGui::GetColorU32(ImGuiCol_Text), s->c_str(), nullptr, w - 2 * style.FramePadding.x);
+  dl->PopClipRect();
+  const ImVec2 cmin = dl->GetClipRectMin(), cmax = dl->GetClipRectMax();
+  const float now[7] = {p.x, p.y, w, height, std::max(0.0f, cmin.y - p.y), std::max(0.0f, q.y - cmax.y),
+                        ImGui::GetFontSize()};
+  std::copy(now, now + 7, b.now);
+  b.seen = true;
+  return changed;
+}
+
+// After the frame's UI: show each box where ImGui put it, hide it when it was not drawn, is scrolled away, or a popup,
+// menu or tooltip lies over it (HTML would cover them).
+void sync_boxes() {
+  ImGuiContext& g = *GImGui;
+  const ImGuiStyle& style = ImGui::GetStyle();
+  for (auto& [id, b] : g_boxes) {
+    bool visible = b.seen && b.now[3] - b.now[4] - b.now[5] > 4;
+    if (visible) {
+      const ImRect box(b.now[0], b.now[1], b.now[0] + b.now[2], b.now[1] + b.now[3]);
+      for (ImGuiWindow* w : g.Windows)
+        if (w->Active && (w->Flags & (ImGuiWindowFlags_Popup | ImGuiWindowFlags_Tooltip)) && w->Rect().Overlaps(box))
+          visible = false;
+    }
+    b.seen = false;
+    bool same = b.sent_once && visible == b.sent_visible;
+    if (same && visible)
+      for (int i = 0; i < 7; i++) same = same && std::fabs(b.sent[i] - b.now[i]) < 0.5f;
+    if (same) continue;
+    // The frame colour as it looks on the window (FrameBg is translucent), but opaque: the ImGui text under the
+    // textarea must not show through.
+    const ImVec4 fb = style.Colors[ImGuiCol_FrameBg], wb = style.Colors[ImGuiCol_WindowBg];
+    const ImVec4 bg(fb.x * fb.w + wb.x * (1 - fb.w), fb.y * fb.w + wb.y * (1 - fb.w), fb.z * fb.w + wb.z * (1 - fb.w), 1);
+    js_box_layout(id.c_str(), visible ? 1 : 0, b.now[0], b.now[1], b.now[2], b.now[3], b.now[4], b.now[5], b.now[6],
+                  ImGui::ColorConvertFloat4ToU32(bg), ImGui::GetColorU32(ImGuiCol_Text),
+                  ImGui::GetColorU32(ImGuiCol_ButtonActive));
+    std::copy(b.now, b.now + 7, b.sent);
+    b.sent_visible = visible;
+    b.sent_once = true;
+  }
+}
 
 EM_JS(void, js_download, (const char* name, const char* mime, const char* data, int len), {
   attnvizGlue.download(UTF8ToString(name), UTF8ToString(mime), HEAPU8.slice(data, data + len));
@@ -177,6 +264,7 @@ void frame() {
 
   ImGui::NewFrame();
   ui_frame(g_app);
+  sync_boxes();
   ImGui::Render();
   if (!g_png_name.empty()) {
     export_png(ImGui::GetDrawData(), g_png_name, g_png_scale);
@@ -220,6 +308,13 @@ EMSCRIPTEN_KEEPALIVE int attnviz_load_files(const char* name, int user) {
   Status st = app_load_model(g_app, files, model_name, hash);
   attnviz_clear_files();
   return st.ok ? 1 : 0;
+}
+
+// Text typed into one of the HTML text boxes ("text" or "pair"); the box applies it at its next frame.
+EMSCRIPTEN_KEEPALIVE void attnviz_box_input(const char* id, const char* text) {
+  if (!id || !text) return;
+  auto it = g_boxes.find(id);
+  if (it != g_boxes.end()) it->second.incoming = std::string(text);
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_set_font(char* data, int len) {
@@ -429,6 +524,7 @@ int main() {
   glfwSetKeyCallback(g_window, key_callback);  // before ImGui's, which chains to it
   ImGui_ImplGlfw_InitForOpenGL(g_window, true);
   ImGui_ImplOpenGL3_Init("#version 300 es");
+  ui_set_text_box(html_text_box);
   io.SetClipboardTextFn = clipboard_set;
   io.GetClipboardTextFn = clipboard_get;
   io.ImeSetInputScreenPosFn = [](int x, int y) { js_ime_pos(x, y); };
