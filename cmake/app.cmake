@@ -5,6 +5,9 @@ set(IMGUI_SOURCES
 add_library(imgui STATIC ${IMGUI_SOURCES})
 target_include_directories(imgui SYSTEM PUBLIC ${IMGUI_DIR} ${IMGUI_DIR}/backends)
 target_compile_options(imgui PRIVATE -w)
+# ImGui's test-engine hooks: src/app/ui_items.cpp records where labelled widgets are, for tests that click them.
+# PUBLIC: every file that includes imgui_internal.h must see the same definition.
+target_compile_definitions(imgui PUBLIC IMGUI_ENABLE_TEST_ENGINE)
 
 file(GLOB APP_SOURCES CONFIGURE_DEPENDS src/app/*.cpp)
 # view_state.cpp (and the other pure modules) are in attnviz_state, shared with the tests.

@@ -424,6 +424,7 @@
     notices() { return JSON.parse(call('attnviz_notices', 'string')); },
     info() { return JSON.parse(call('attnviz_info', 'string')); },
     predictions() { return JSON.parse(call('attnviz_predictions', 'string')); },
+    items() { return JSON.parse(call('attnviz_items', 'string')); },
     link() { return location.href.split('#')[0] + '#' + call('attnviz_fragment', 'string'); },
     loadModel(name) { return loadBuiltin(name); },
     loadFiles(files, folderName) { return loadFiles(files, folderName); },

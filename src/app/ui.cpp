@@ -1,5 +1,6 @@
 // UI: the window layout around the views (see ui.h). The views draw into the regions this file lays out.
 #include "ui.h"
+#include "ui_items.h"
 
 #include <imgui.h>
 
@@ -271,6 +272,7 @@ void ui_setup_style(float pixel_ratio) {
 }
 
 void ui_frame(App& app) {
+  ui_items_new_frame();
   if (app.run_pending && app.model && ImGui::GetTime() - app.last_edit_time >= 0.15) app_run_now(app);
   app_update_grid(app);
   if (app.renderer) {

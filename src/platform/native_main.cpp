@@ -16,6 +16,7 @@
 #include "fonts.h"
 #include "renderer.h"
 #include "ui.h"
+#include "ui_items.h"
 
 using namespace attnviz;
 
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
   glfwMakeContextCurrent(window);
   glfwSwapInterval(1);
   ImGui::CreateContext();
+  ui_items_enable();
   ImGui::GetIO().IniFilename = nullptr;
   glfwSetKeyCallback(window, key_callback);  // before ImGui's, which chains to it
   ImGui_ImplGlfw_InitForOpenGL(window, true);

@@ -25,6 +25,7 @@
 #include "fonts.h"
 #include "renderer.h"
 #include "ui.h"
+#include "ui_items.h"
 
 using namespace attnviz;
 
@@ -483,6 +484,16 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_predictions() {
   return g_ret.c_str();
 }
 
+// The labelled widgets of the last frame and where they are: [{"label", "window", "x", "y", "w", "h", "checked"}].
+EMSCRIPTEN_KEEPALIVE const char* attnviz_items() {
+  nlohmann::json j = nlohmann::json::array();
+  for (const UiItem& it : ui_items())
+    j.push_back({{"label", it.label}, {"window", it.window}, {"x", it.x}, {"y", it.y}, {"w", it.w}, {"h", it.h},
+                 {"checked", it.checked}});
+  g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return g_ret.c_str();
+}
+
 EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
   nlohmann::json j;
   j["model"] = g_app.model ? g_app.model->name : "";
@@ -519,6 +530,7 @@ int main() {
   glfwMakeContextCurrent(g_window);
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
+  ui_items_enable();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;
   glfwSetKeyCallback(g_window, key_callback);  // before ImGui's, which chains to it
