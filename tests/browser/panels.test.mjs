@@ -48,13 +48,26 @@ async function clickItem(page, label, nth = 0) {
   return it;
 }
 
-test('items() lists the labelled widgets with their place', {skip}, async () => {
+test('items() lists the labelled widgets with their place; clicking tabs, radio buttons, checkboxes works', {skip}, async () => {
   const items = await hook(app.page, 'items');
-  for (const label of ['Export…', 'Copy link', 'Embed', 'Input', 'Options', 'Predictions', 'linear', 'sqrt']) {
+  for (const label of ['Export…', 'Copy link', 'Embed', 'Input', 'Options', 'Predictions', 'linear', 'sqrt', 'Model',
+                       'Matrix', 'Lines', 'Neuron', 'Rollout', 'Stats']) {
     const it = items.find((i) => i.label === label);
     assert.ok(it, `no "${label}" in items()`);
     assert.ok(it.w > 0 && it.h > 0 && it.x >= 0 && it.y >= 0 && it.x < BIG.width && it.y < BIG.height, JSON.stringify(it));
   }
+  assert.equal(items.find((i) => i.label === 'Hide special tokens').checked, false);
+  await clickItem(app.page, 'Stats');
+  assert.equal((await hook(app.page, 'state')).view, 'stats');
+  await clickItem(app.page, 'sqrt');
+  assert.equal((await hook(app.page, 'state')).scale, 'sqrt');
+  await clickItem(app.page, 'Hide special tokens');
+  assert.equal((await hook(app.page, 'state')).hide_special, true);
+  assert.equal((await findItem(app.page, 'Hide special tokens')).checked, true);
+  await clickItem(app.page, 'Hide special tokens');
+  await clickItem(app.page, 'linear');
+  await clickItem(app.page, 'Model');
+  assert.equal((await hook(app.page, 'state')).view, 'model');
 });
 
 test('zh-bert-mini: click a token to mask it, click a guess to fill it, undo', {skip}, async () => {
