@@ -45,13 +45,22 @@ if(EMSCRIPTEN)
     -sEXPORTED_RUNTIME_METHODS=ccall,cwrap,UTF8ToString,stringToUTF8,lengthBytesUTF8
     -sEXPORTED_FUNCTIONS=_main,_malloc,_free)
   target_include_directories(attnviz_web PRIVATE src/app src/platform "${APP_GENERATED_DIR}")
-  # Everything the page needs next to index.html: the shell, its JS, the models, the shaders, the CJK font.
-  add_custom_command(TARGET attnviz_web POST_BUILD
+  # Everything the page needs next to index.html: the shell, its JS, the models, the shaders, the CJK font. A target
+  # of its own, re-run whenever one of those files changes (not only when the wasm relinks).
+  file(GLOB_RECURSE PAGE_ASSETS CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/web/*" "${CMAKE_SOURCE_DIR}/models/*"
+       "${CMAKE_SOURCE_DIR}/shaders/*")
+  set(PAGE_STAMP "${CMAKE_BINARY_DIR}/page_assets.stamp")
+  add_custom_command(OUTPUT "${PAGE_STAMP}"
     COMMAND ${CMAKE_COMMAND} -E copy_directory "${CMAKE_SOURCE_DIR}/web" "${CMAKE_BINARY_DIR}/page"
     COMMAND ${CMAKE_COMMAND} -E copy_directory "${CMAKE_SOURCE_DIR}/models" "${CMAKE_BINARY_DIR}/page/models"
     COMMAND ${CMAKE_COMMAND} -E copy_directory "${CMAKE_SOURCE_DIR}/shaders" "${CMAKE_BINARY_DIR}/page/shaders"
     COMMAND ${CMAKE_COMMAND} -E make_directory "${CMAKE_BINARY_DIR}/page/fonts"
-    COMMAND ${CMAKE_COMMAND} -E copy_if_different "${ATTNVIZ_CJK_FONT}" "${CMAKE_BINARY_DIR}/page/fonts/wqy-microhei.ttc")
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different "${ATTNVIZ_CJK_FONT}" "${CMAKE_BINARY_DIR}/page/fonts/wqy-microhei.ttc"
+    COMMAND ${CMAKE_COMMAND} -E touch "${PAGE_STAMP}"
+    DEPENDS ${PAGE_ASSETS} "${ATTNVIZ_CJK_FONT}"
+    COMMENT "Copying the page's files (web/, models/, shaders/, font) into page/")
+  add_custom_target(attnviz_page_assets ALL DEPENDS "${PAGE_STAMP}")
+  add_dependencies(attnviz_web attnviz_page_assets)
 else()
   find_package(glfw3 3.3 QUIET)
   find_package(OpenGL QUIET)

@@ -233,21 +233,22 @@
   function setupDrop() {
     let depth = 0;
     const drop = $('drop');
-    window.addEventListener('dragenter', (e) => { e.preventDefault(); depth++; drop.classList.add('on'); });
-    window.addEventListener('dragleave', (e) => { e.preventDefault(); if (--depth <= 0) { depth = 0; drop.classList.remove('on'); } });
-    window.addEventListener('dragover', (e) => { e.preventDefault(); });
+    // Only drags that carry files are model drops; dragged text goes where the browser puts it (into a text box).
+    const hasFiles = (e) => !!(e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files'));
+    window.addEventListener('dragenter', (e) => { if (!hasFiles(e)) return; e.preventDefault(); depth++; drop.classList.add('on'); });
+    window.addEventListener('dragleave', (e) => { if (!hasFiles(e)) return; e.preventDefault(); if (--depth <= 0) { depth = 0; drop.classList.remove('on'); } });
+    window.addEventListener('dragover', (e) => { if (hasFiles(e)) e.preventDefault(); });
     window.addEventListener('drop', async (e) => {
+      if (!hasFiles(e)) return;
       e.preventDefault();
       depth = 0;
       drop.classList.remove('on');
       const dt = e.dataTransfer;
       if (!dt) return;
-      if (dt.items && dt.items.length && dt.items[0].webkitGetAsEntry) {
-        const { files, folder } = await entriesToFiles(dt.items);
-        loadFiles(files, folder);
-      } else {
-        loadFiles(dt.files);
-      }
+      const direct = Array.from(dt.files || []);  // read now: the DataTransfer empties once the event is over
+      let files = [], folder = null;
+      if (dt.items && dt.items.length && dt.items[0].webkitGetAsEntry) ({ files, folder } = await entriesToFiles(dt.items));
+      loadFiles(files.length ? files : direct, files.length ? folder : null);
     });
     for (const id of ['pick-files', 'pick-folder']) {
       $(id).addEventListener('change', (e) => { const fl = e.target.files; if (fl && fl.length) loadFiles(fl); e.target.value = ''; });

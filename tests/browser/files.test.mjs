@@ -112,3 +112,39 @@ for (const b of broken) {
     assert.deepEqual(foreignRequests(app), []);
   });
 }
+
+// Drag and drop: files dropped on the page load as a model; dragged text is not a model drop (no overlay, no error).
+test('files dropped on the page load as a model; dragging text does not count as a drop', {skip}, async () => {
+  const page = app.page;
+  await resetToBuiltin(page);
+  const shown = () => page.evaluate(() => document.getElementById('drop').classList.contains('on'));
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', '北京');
+    document.getElementById('canvas').dispatchEvent(new DragEvent('dragenter', {dataTransfer: dt, bubbles: true}));
+  });
+  assert.equal(await shown(), false, 'dragging text showed the model-drop overlay');
+  const payload = modelFiles(tinyBert).map((f) => ({name: path.basename(f), base64: fs.readFileSync(f).toString('base64')}));
+  await page.evaluate((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) {
+      const s = atob(f.base64);
+      const bytes = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+      dt.items.add(new File([bytes], f.name));
+    }
+    const canvas = document.getElementById('canvas');
+    canvas.dispatchEvent(new DragEvent('dragenter', {dataTransfer: dt, bubbles: true}));
+    window.__dropShown = document.getElementById('drop').classList.contains('on');
+    document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+  }, payload);
+  assert.equal(await page.evaluate(() => window.__dropShown), true, 'dragging files did not show the overlay');
+  await page.waitForFunction(() => window.attnviz.state().model.startsWith('user:') || window.attnviz.lastError(),
+                             null, {timeout: 60000});
+  await waitReady(page, 60000, app, {});
+  assert.equal(await hook(page, 'lastError'), null);
+  assert.equal(await shown(), false);
+  assert.deepEqual((await hook(page, 'info')).layers, 2);
+  await expectAttention(page, 'tiny-bert', 'case0', 1e-4);
+  await resetToBuiltin(page);
+});
