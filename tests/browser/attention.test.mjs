@@ -7,22 +7,16 @@ import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {maxAbsDiff, readSafetensors} from '../js/safetensors.mjs';
-import {fixture, foreignRequests, hook, launchBrowser, missingPrerequisite, openPage, pct, root, setStateAndRun,
-        setText, snapshot, startServer, tempDir} from './lib/harness.mjs';
+import {closeAll, fixture, foreignRequests, hook, missingPrerequisite, openPage, pct, root, setStateAndRun, setText,
+        snapshot, startBrowser, tempDir} from './lib/harness.mjs';
 
 const skip = missingPrerequisite();
 let server, browser, app;
 
 before(async () => {
-  if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
+  if (!skip) ({server, browser} = await startBrowser());
 });
-after(async () => {
-  if (app) await app.close();
-  if (browser) await browser.close();
-  if (server) await server.close();
-});
+after(() => closeAll(app, browser, server));
 
 // The one page these tests share: opened from the first case's link, then driven by setText/setState.
 async function shared(model, firstText) {

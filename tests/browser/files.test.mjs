@@ -6,23 +6,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {maxAbsDiff} from '../js/safetensors.mjs';
-import {dataDir, fixture, foreignRequests, hook, launchBrowser, loadFiles, missingPrerequisite, openPage, setText,
-        snapshot, startServer, tempDir, waitReady} from './lib/harness.mjs';
+import {closeAll, dataDir, fixture, foreignRequests, hook, loadFiles, missingPrerequisite, openPage, setText,
+        snapshot, startBrowser, tempDir, waitReady} from './lib/harness.mjs';
 
 const skip = missingPrerequisite();
 let server, browser, app;
 
 before(async () => {
   if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
+  ({server, browser} = await startBrowser());
   app = await openPage(browser, server, '');
 });
-after(async () => {
-  if (app) await app.close();
-  if (browser) await browser.close();
-  if (server) await server.close();
-});
+after(() => closeAll(app, browser, server));
 
 const tinyBert = path.join(dataDir, 'tiny-bert');
 const modelFiles = (dir) => ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']

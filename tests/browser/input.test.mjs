@@ -3,8 +3,8 @@
 // from the canvas (arrows in the box do not move the layer), and follow the text when the page changes it.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {changeAndWait, hook, launchBrowser, missingPrerequisite, openPage, pct, setStateAndRun, startServer,
-        waitFrames, BIG} from './lib/harness.mjs';
+import {changeAndWait, closeAll, hook, missingPrerequisite, openPage, pct, setStateAndRun, startBrowser, waitFrames,
+        BIG} from './lib/harness.mjs';
 
 const skip = missingPrerequisite();
 let server, browser, app;
@@ -12,16 +12,11 @@ const poem = '床前明月光，疑是地上霜。举头望明月，低头思故
 
 before(async () => {
   if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
+  ({server, browser} = await startBrowser());
   app = await openPage(browser, server, `text=${pct(poem.repeat(6))}`, {viewport: BIG});
   await waitFrames(app.page, 3);
 });
-after(async () => {
-  if (app) await app.close();
-  if (browser) await browser.close();
-  if (server) await server.close();
-});
+after(() => closeAll(app, browser, server));
 
 const box = (page, id) => page.evaluate((i) => {
   const t = document.getElementById(`box-${i}`);

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {cellDiff, decodePng} from './lib/png.mjs';
-import {changeAndWait, foreignRequests, hook, launchBrowser, missingPrerequisite, noticesOf, openPage, pct, screenshot,
-        setStateAndRun, setText, startServer, tempDir, TINY, waitFrames} from './lib/harness.mjs';
+import {changeAndWait, closeAll, foreignRequests, hook, missingPrerequisite, noticesOf, openPage, pct, screenshot,
+        setStateAndRun, setText, startBrowser, tempDir, waitFrames, TINY} from './lib/harness.mjs';
 
 const skip = missingPrerequisite();
 let server, browser;
@@ -15,15 +15,10 @@ let a;  // the page a user works in; each link it makes is opened in a fresh pag
 
 before(async () => {
   if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
+  ({server, browser} = await startBrowser());
   a = await openPage(browser, server, '');
 });
-after(async () => {
-  if (a) await a.close();
-  if (browser) await browser.close();
-  if (server) await server.close();
-});
+after(() => closeAll(a, browser, server));
 
 const defaultText = '张三在北京大学读书，后来去了上海的华为公司工作。';
 const moon = '床前明月光，疑是地上霜。';

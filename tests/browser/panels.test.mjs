@@ -6,47 +6,19 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {decodePng} from './lib/png.mjs';
-import {changeAndWait, hook, launchBrowser, missingPrerequisite, openPage, pct, setStateAndRun, startServer,
-        waitFrames, BIG} from './lib/harness.mjs';
+import {changeAndWait, clickItem, closeAll, findItem, hook, missingPrerequisite, openPage, pct, setStateAndRun,
+        startBrowser, waitFrames, BIG} from './lib/harness.mjs';
 
 const skip = missingPrerequisite();
 let server, browser, app;
 
 before(async () => {
   if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
+  ({server, browser} = await startBrowser());
   app = await openPage(browser, server, `text=${pct('床前明月光')}`, {viewport: BIG});
   await waitFrames(app.page, 3);
 });
-after(async () => {
-  if (app) await app.close();
-  if (browser) await browser.close();
-  if (server) await server.close();
-});
-
-// The widget labelled `label` in the last frame (the `nth` one if several are), or null.
-async function findItem(page, label, nth = 0) {
-  const all = (await hook(page, 'items')).filter((it) => it.label === label);
-  return all[nth] || null;
-}
-
-// Clicks the widget labelled `label` at its centre; waits a few frames for ImGui to see it (and draw what follows).
-async function clickItem(page, label, nth = 0) {
-  let it = null;
-  for (let tries = 0; tries < 20 && !it; tries++) {
-    it = await findItem(page, label, nth);
-    if (!it) await waitFrames(page, 2);
-  }
-  assert.ok(it, `no widget labelled "${label}" on the page (labels: ${(await hook(page, 'items')).map((i) => i.label).join(' | ')})`);
-  await page.mouse.move(it.x + it.w / 2, it.y + it.h / 2);
-  await waitFrames(page, 1);
-  await page.mouse.down();
-  await waitFrames(page, 1);
-  await page.mouse.up();
-  await waitFrames(page, 2);
-  return it;
-}
+after(() => closeAll(app, browser, server));
 
 test('items() lists the labelled widgets with their place; clicking tabs, radio buttons, checkboxes works', {skip}, async () => {
   const items = await hook(app.page, 'items');

@@ -7,8 +7,8 @@ import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {readSafetensors} from '../js/safetensors.mjs';
-import {foreignRequests, hook, launchBrowser, missingPrerequisite, openPage, pct, root, setStateAndRun,
-        startServer, tempDir, TINY} from './lib/harness.mjs';
+import {closeAll, foreignRequests, hook, missingPrerequisite, openPage, pct, root, setStateAndRun, startBrowser,
+        tempDir, TINY} from './lib/harness.mjs';
 
 const cli = process.env.ATTNVIZ_CLI || path.join(root, 'build/native/attnviz');
 const skip = missingPrerequisite() ||
@@ -16,15 +16,9 @@ const skip = missingPrerequisite() ||
 let server, browser, app;
 
 before(async () => {
-  if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
+  if (!skip) ({server, browser} = await startBrowser());
 });
-after(async () => {
-  if (app) await app.close();
-  if (browser) await browser.close();
-  if (server) await server.close();
-});
+after(() => closeAll(app, browser, server));
 
 // The CLI's logits for one text: {T, cols, rows: Float32Array (T x cols), ids}.
 function cliLogits(model, text) {

@@ -75,6 +75,19 @@ export function launchBrowser() {
   return chromium.launch({executablePath: chromiumPath, args: chromiumArgs});
 }
 
+// What a test file shares, started in its before(): the page server and one chromium.
+export async function startBrowser() {
+  const server = await startServer();
+  const browser = await launchBrowser();
+  return {server, browser};
+}
+
+// For a test file's after(): closes its pages, then the browser, then the server, in the order given (any may be
+// unset: a skipped file started nothing).
+export async function closeAll(...things) {
+  for (const t of things) if (t) await t.close();
+}
+
 // Viewports: the README's screenshots are 1400x900; tests that only read numbers use a small canvas, because
 // SwiftShader's frame time (which every call into the page waits behind) grows with the pixel count.
 export const BIG = {width: 1400, height: 900};
@@ -291,6 +304,38 @@ export async function waitFrames(page, n = 3) {
     const step = () => (--left <= 0 ? resolve() : requestAnimationFrame(step));
     requestAnimationFrame(step);
   }), n);
+}
+
+// A mouse click at (x, y) CSS pixels as a person makes it: ImGui reads the mouse once a frame, so move, press and
+// release in separate frames (a click within one frame, right after a move, is sometimes missed).
+async function clickAt(page, x, y) {
+  await page.mouse.move(x, y);
+  await waitFrames(page, 1);
+  await page.mouse.down();
+  await waitFrames(page, 1);
+  await page.mouse.up();
+  await waitFrames(page, 2);
+}
+
+// The widget labelled `label` in the page's last frame (hook items(); the `nth` one if several are), or null.
+export async function findItem(page, label, nth = 0) {
+  const all = (await hook(page, 'items')).filter((it) => it.label === label);
+  return all[nth] || null;
+}
+
+// Clicks the widget labelled `label` at its centre (waiting a few frames for it to appear); returns its item.
+export async function clickItem(page, label, nth = 0) {
+  let it = null;
+  for (let tries = 0; tries < 20 && !it; tries++) {
+    it = await findItem(page, label, nth);
+    if (!it) await waitFrames(page, 2);
+  }
+  if (!it) {
+    const labels = (await hook(page, 'items')).map((i) => i.label).join(' | ');
+    throw new Error(`no widget labelled "${label}" on the page (labels: ${labels})`);
+  }
+  await clickAt(page, it.x + it.w / 2, it.y + it.h / 2);
+  return it;
 }
 
 // Gives the page a model's files as a user would pick them in "Load files": through the page's <input type=file>
