@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,18 @@ std::string file_with_header(const std::string& header, const std::string& data)
 Status parse(const std::string& bytes) {
   SafeTensors st;
   return SafeTensors::parse(bytes, "w.safetensors", &st);
+}
+
+// A real file with its JSON header rewritten by `edit` (the data section untouched), as a hand edit would.
+template <class Edit>
+std::string with_edited_header(const std::string& bytes, Edit edit) {
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; i--) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+  nlohmann::json h = nlohmann::json::parse(bytes.substr(8, n), nullptr, false);
+  REQUIRE(h.is_object());
+  edit(h);
+  const std::string text = h.dump();
+  return u64le(text.size()) + text + bytes.substr(8 + n);
 }
 
 }  // namespace
@@ -147,4 +161,140 @@ TEST_CASE("safetensors: broken files give one clear message and never crash") {
   // Zero-size tensors and metadata are fine.
   CHECK(parse(file_with_header(R"({"__metadata__": {"format": "pt"}, "t": {"dtype": "F32", "shape": [0, 5], "data_offsets": [0, 0]}})", "")).ok);
   CHECK(parse(u64le(2) + "{}").ok);
+}
+
+// Issue 12: a hand-edited header that points a tensor at another tensor's bytes (leaving a hole where its own were),
+// or bytes appended after the last tensor, used to load silently and give wrong attentions. The reference loader
+// (safetensors Metadata::validate) refuses both; so do we, naming the file and the tensor.
+TEST_CASE("safetensors: overlapping tensors and appended bytes in the demo models are refused (issue 12)") {
+  struct Case {
+    const char* file;
+    const char* weight;
+    const char* bias;
+  };
+  for (const Case& c : {Case{"zh-bert-mini", "bert.embeddings.LayerNorm.weight", "bert.embeddings.LayerNorm.bias"},
+                        Case{"gpt2-mini", "transformer.ln_f.weight", "transformer.ln_f.bias"}}) {
+    CAPTURE(c.file);
+    std::string bytes;
+    REQUIRE(attnviz_test::read_file(attnviz_test::models_dir() + "/" + c.file + "/model.safetensors", &bytes));
+    SafeTensors st;
+    REQUIRE(SafeTensors::parse(bytes, "model.safetensors", &st).ok);
+    // Rewriting the header without a change still loads: the refusals below come from the edits alone.
+    REQUIRE(SafeTensors::parse(with_edited_header(bytes, [](nlohmann::json&) {}), "model.safetensors", &st).ok);
+
+    const std::string overlap = with_edited_header(bytes, [&](nlohmann::json& h) {
+      h[c.weight]["data_offsets"] = h[c.bias]["data_offsets"];
+    });
+    Status s = SafeTensors::parse(overlap, "model.safetensors", &st);
+    CHECK_FALSE(s.ok);
+    CHECK(st.tensors().empty());
+    CHECK_MESSAGE(s.message.rfind("model.safetensors: ", 0) == 0, s.message);
+    CHECK_MESSAGE(s.message.find("overlaps") != std::string::npos, s.message);
+    CHECK_MESSAGE(s.message.find(c.weight) != std::string::npos, s.message);
+    CHECK_MESSAGE(s.message.find(c.bias) != std::string::npos, s.message);
+
+    s = SafeTensors::parse(bytes + std::string(19, '\x5a'), "model.safetensors", &st);
+    CHECK_FALSE(s.ok);
+    CHECK(st.tensors().empty());
+    CHECK_MESSAGE(s.message.find("19 bytes after the last tensor") != std::string::npos, s.message);
+    CHECK_MESSAGE(s.message.find("belong to no tensor") != std::string::npos, s.message);
+  }
+}
+
+TEST_CASE("safetensors: tensors must tile the data section exactly") {
+  const std::string f4 = std::string(4, '\0'), f8 = std::string(8, '\0');
+  auto expect = [](const std::string& bytes, std::initializer_list<const char*> needles) {
+    SafeTensors st;
+    Status s = SafeTensors::parse(bytes, "w.safetensors", &st);
+    CHECK_FALSE(s.ok);
+    CHECK(st.tensors().empty());
+    CHECK_MESSAGE(s.message.rfind("w.safetensors: ", 0) == 0, s.message);
+    for (const char* n : needles) CHECK_MESSAGE(s.message.find(n) != std::string::npos, s.message << " lacks " << n);
+  };
+  // Overlap: both tensors on the same bytes, or one inside another.
+  expect(file_with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                              "b": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})", f4),
+         {"overlaps", "'a'", "'b'"});
+  expect(file_with_header(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                              "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", f8),
+         {"overlaps", "tensor 'b' at bytes [4, 8)", "'a', which ends at byte 8"});
+  // A hole at the start, in the middle, and bytes after the last tensor.
+  expect(file_with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", f8),
+         {"bytes [0, 4) of the data section belong to no tensor", "hole before tensor 'a'"});
+  expect(file_with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                              "b": {"dtype": "F16", "shape": [1], "data_offsets": [6, 8]}})", f8),
+         {"bytes [4, 6)", "hole before tensor 'b'"});
+  expect(file_with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})", f8),
+         {"4 bytes after the last tensor ('a'", "belong to no tensor"});
+  expect(file_with_header(R"({"__metadata__": {"format": "pt"}})", f4), {"lists no tensor", "4 bytes"});
+  // A name given twice (JSON keeps only one, hiding the other).
+  expect(file_with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                              "a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", f8),
+         {"tensor 'a' is listed twice"});
+
+  // Accepted: any listing order, zero-size tensors anywhere, spaces padding the header (the writer's alignment).
+  SafeTensors st;
+  Status s = SafeTensors::parse(
+      file_with_header(R"({"z": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]},
+                           "e": {"dtype": "F32", "shape": [0], "data_offsets": [4, 4]},
+                           "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                           "f": {"dtype": "I64", "shape": [3, 0], "data_offsets": [8, 8]}}   )", f8),
+      "w.safetensors", &st);
+  REQUIRE_MESSAGE(s.ok, s.message);
+  CHECK(st.tensors().size() == 4);
+  CHECK(st.find("z")->data.data() == st.find("a")->data.data() + 4);
+}
+
+TEST_CASE("safetensors: size limits and sub-byte dtypes, checked before anything is allocated") {
+  auto expect = [](const std::string& bytes, const char* needle) {
+    Status s = parse(bytes);
+    CHECK_FALSE(s.ok);
+    CHECK_MESSAGE(s.message.find(needle) != std::string::npos, s.message << " lacks " << needle);
+  };
+  // The reference's header cap (100,000,000 bytes), refused before the file size is even compared.
+  expect(u64le(kMaxSafetensorsHeaderBytes + 1) + "{}", "over the format's limit of 100000000 bytes");
+  expect(file_with_header(" {}", ""), "does not start with '{'");
+  // Shapes whose element count overflows 64 bits are refused even when a zero makes the product 0 (as the
+  // reference's checked_mul does), and so are counts whose byte size overflows.
+  expect(file_with_header(R"({"t": {"dtype": "F32", "shape": [4294967296, 4294967296, 0], "data_offsets": [0, 0]}})", ""),
+         "overflows");
+  expect(file_with_header(R"({"t": {"dtype": "F64", "shape": [4611686018427387904], "data_offsets": [0, 0]}})", ""),
+         "overflows");
+  // F4 packs two elements a byte: an odd count is not a whole number of bytes.
+  expect(file_with_header(R"({"t": {"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}})", std::string(2, '\0')),
+         "whole number of bytes");
+  SafeTensors st;
+  REQUIRE(SafeTensors::parse(file_with_header(R"({"t": {"dtype": "F4", "shape": [2, 2], "data_offsets": [0, 2]}})",
+                                              std::string(2, '\0')),
+                             "w", &st)
+              .ok);
+  CHECK(st.find("t")->numel == 4);
+  CHECK_FALSE(tensor_to_float(*st.find("t"), "w", nullptr).ok);  // recognised, sized, not computed with
+  // The tensor count cap: one more tensor than the limit is refused by the first (SAX) pass over the header, before
+  // the entries are even looked at (so they can be anything here) and before any tree is built.
+  std::string h = "{\"__metadata__\":{}";
+  for (size_t i = 0; i <= kMaxSafetensorsTensors; i++) h += ",\"" + std::to_string(i) + "\":0";
+  h += "}";
+  expect(file_with_header(h, ""), "more than 100000 tensors");
+}
+
+TEST_CASE("safetensors: every file shipped in models/, tests/data and ../shared loads") {
+  namespace fs = std::filesystem;
+  int n = 0;
+  for (const std::string& root : {attnviz_test::models_dir(), attnviz_test::data_dir(),
+                                  attnviz_test::shared_dir() + "/fixtures", attnviz_test::shared_dir() + "/models"}) {
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) continue;  // ../shared is optional
+    for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() != ".safetensors") continue;
+      std::string bytes;
+      REQUIRE(attnviz_test::read_file(it->path().string(), &bytes));
+      SafeTensors st;
+      Status s = SafeTensors::parse(bytes, it->path().string(), &st);
+      CHECK_MESSAGE(s.ok, s.message);
+      CHECK(!st.tensors().empty());
+      n++;
+    }
+  }
+  CHECK(n >= 12);  // models/ (3) and tests/data (9) at least
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 #include <nlohmann/json.hpp>
 
 namespace attnviz {
@@ -32,12 +33,15 @@ const char* dtype_name(DType t) {
   }
 }
 
-// Widths of the dtypes we recognise but do not compute with, so their sizes can still be checked.
-static int other_width(const std::string& s) {
-  if (s == "F64" || s == "U64") return 8;
-  if (s == "U32") return 4;
-  if (s == "I16" || s == "U16") return 2;
-  if (s == "I8" || s == "U8" || s == "BOOL" || s == "F8_E4M3" || s == "F8_E5M2") return 1;
+// Bits per element of the dtypes we recognise but do not compute with, so their sizes can still be checked
+// (the dtype list of huggingface/safetensors: F4 and F6_* pack several elements per byte).
+static int other_bits(const std::string& s) {
+  if (s == "F64" || s == "U64" || s == "C64") return 64;
+  if (s == "U32") return 32;
+  if (s == "I16" || s == "U16") return 16;
+  if (s == "I8" || s == "U8" || s == "BOOL" || s == "F8_E4M3" || s == "F8_E5M2" || s == "F8_E8M0") return 8;
+  if (s == "F6_E2M3" || s == "F6_E3M2") return 6;
+  if (s == "F4") return 4;
   return 0;
 }
 
@@ -119,23 +123,71 @@ uint16_t float_to_bf16(float f) {
   return static_cast<uint16_t>((x + rounding) >> 16);
 }
 
+// SAX handler for the header's first pass: counts the tensors (the top-level keys but __metadata__), remembers the
+// first name given twice, and stops the parse past the tensor cap. No tree is built.
+struct TopKeys {
+  size_t depth = 0;
+  size_t count = 0;
+  std::set<std::string> seen;
+  std::string repeated;
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(json::number_integer_t) { return true; }
+  bool number_unsigned(json::number_unsigned_t) { return true; }
+  bool number_float(json::number_float_t, const json::string_t&) { return true; }
+  bool string(json::string_t&) { return true; }
+  bool binary(json::binary_t&) { return true; }
+  bool start_object(size_t) { return ++depth, true; }
+  bool end_object() { return --depth, true; }
+  bool start_array(size_t) { return ++depth, true; }
+  bool end_array() { return --depth, true; }
+  bool key(json::string_t& k) {
+    if (depth != 1) return true;
+    if (k != "__metadata__" && ++count > kMaxSafetensorsTensors) return false;
+    if (!seen.insert(k).second && repeated.empty()) repeated = k;
+    return true;
+  }
+  bool parse_error(size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+};
+
 static Status bad(const std::string& what, const std::string& msg) { return Status::error(what + ": " + msg); }
 
 Status SafeTensors::parse(std::string_view bytes, const std::string& what, SafeTensors* out) {
   out->tensors_.clear();
+  std::vector<TensorView> tensors;  // moved into *out only when the whole file checks out
   if (bytes.empty()) return bad(what, "empty file (expected a safetensors file)");
   if (bytes.size() < 8) return bad(what, "truncated: " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
   uint64_t n = 0;
   for (int i = 7; i >= 0; i--) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
   const uint64_t rest = bytes.size() - 8;
+  if (n > kMaxSafetensorsHeaderBytes)
+    return bad(what, "header length " + std::to_string(n) + " is over the format's limit of " +
+                         std::to_string(kMaxSafetensorsHeaderBytes) + " bytes (not a safetensors file?)");
   if (n > rest)
     return bad(what, "header length " + std::to_string(n) + " is larger than the file (" + std::to_string(bytes.size()) +
                          " bytes): truncated or not a safetensors file");
   std::string_view header = bytes.substr(8, static_cast<size_t>(n));
   std::string_view data = bytes.substr(8 + static_cast<size_t>(n));
+  if (header.empty() || header[0] != '{')
+    return bad(what, "header is not a JSON object: it does not start with '{' (not a safetensors file?)");
+  // A first pass over the header (SAX, no tree built) counts the top-level keys and finds a repeated one
+  // (nlohmann's DOM keeps only the last of a repeated key, which would hide a tensor), before the DOM is built.
+  TopKeys top;
+  const bool valid = json::sax_parse(header.begin(), header.end(), &top, json::input_format_t::json, true);
+  if (top.count > kMaxSafetensorsTensors)
+    return bad(what, "header lists more than " + std::to_string(kMaxSafetensorsTensors) + " tensors (the reader's limit)");
+  if (!valid) return bad(what, "header is not a JSON object (not a safetensors file?)");
+  if (!top.repeated.empty()) return bad(what, "tensor '" + top.repeated + "' is listed twice in the header");
   json j = json::parse(header.begin(), header.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return bad(what, "header is not a JSON object (not a safetensors file?)");
 
+  struct Range {
+    uint64_t begin, end;
+    size_t index;
+  };
+  std::vector<Range> ranges;
+  ranges.reserve(j.size());
+  tensors.reserve(j.size());
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& name = it.key();
     if (name == "__metadata__") continue;
@@ -152,37 +204,74 @@ Status SafeTensors::parse(std::string_view bytes, const std::string& what, SafeT
     t.name = name;
     t.dtype_name = dt->get_ref<const std::string&>();
     t.dtype = parse_dtype(t.dtype_name);
-    int width = t.dtype == DType::Other ? other_width(t.dtype_name) : dtype_width(t.dtype);
-    if (width == 0) return bad(what, where + ": unknown dtype '" + t.dtype_name + "'");
-    // numel is bounded by the data size before any multiplication can overflow.
+    const int bits = t.dtype == DType::Other ? other_bits(t.dtype_name) : 8 * dtype_width(t.dtype);
+    if (bits == 0) return bad(what, where + ": unknown dtype '" + t.dtype_name + "'");
+    // numel and its size in bits, overflow-checked as the reference's validate() does (checked_mul), before any
+    // size is trusted.
     uint64_t numel = 1;
-    const uint64_t limit = data.size() + 1;
+    bool overflow = false;
+    t.shape.reserve(sh->size());
     for (const json& d : *sh) {
       if (!d.is_number_unsigned())  // nlohmann reads every non-negative integer literal as unsigned
         return bad(what, where + ": shape holds a value that is not a non-negative integer");
-      uint64_t v = d.get<uint64_t>();
+      const uint64_t v = d.get<uint64_t>();
       if (v > (1ull << 62)) return bad(what, where + ": dimension " + std::to_string(v) + " is larger than the file");
       t.shape.push_back(static_cast<int64_t>(v));
-      // Saturates above the file size (a later 0 still makes it 0): no overflow, and no size trusted yet.
-      numel = v == 0 ? 0 : (numel > limit / v ? limit + 1 : numel * v);
+      overflow = overflow || __builtin_mul_overflow(numel, v, &numel);
     }
+    uint64_t nbits = 0;
+    overflow = overflow || __builtin_mul_overflow(numel, static_cast<uint64_t>(bits), &nbits);
+    if (overflow || numel > (1ull << 62))
+      return bad(what, where + ": its shape holds more elements than any file can (the product overflows)");
+    if (nbits % 8 != 0)
+      return bad(what, where + ": " + std::to_string(numel) + " elements of " + t.dtype_name +
+                           " do not fill a whole number of bytes");
     const json& b = (*off)[0];
     const json& en = (*off)[1];
     if (!b.is_number_unsigned() || !en.is_number_unsigned())
       return bad(what, where + ": data_offsets are not non-negative integers");
-    uint64_t begin = b.get<uint64_t>(), end = en.get<uint64_t>();
+    const uint64_t begin = b.get<uint64_t>(), end = en.get<uint64_t>();
     if (begin > end || end > data.size())
       return bad(what, where + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                            "] lie outside the data section (" + std::to_string(data.size()) + " bytes; truncated file?)");
-    if (numel > limit || numel * static_cast<uint64_t>(width) != end - begin)
+    if (nbits / 8 != end - begin)
       return bad(what, where + ": " + std::to_string(end - begin) + " bytes do not match its shape and dtype " +
-                           t.dtype_name);
+                           t.dtype_name + " (" + std::to_string(nbits / 8) + " bytes)");
     t.numel = static_cast<int64_t>(numel);
     t.data = data.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin));
-    out->tensors_.push_back(std::move(t));
+    ranges.push_back({begin, end, tensors.size()});
+    tensors.push_back(std::move(t));
   }
-  std::sort(out->tensors_.begin(), out->tensors_.end(),
+
+  // The tensors must tile the data section exactly, as the reference loader requires (safetensors Metadata::validate:
+  // sorted by data_offsets, each begin equals the previous end, the last end equals the data size): no overlap (two
+  // names for the same bytes), no hole and nothing after the last tensor (bytes no tensor accounts for).
+  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  const char* const rule = " (a damaged or edited file: the format requires the tensors to tile the data section exactly)";
+  uint64_t pos = 0;
+  const TensorView* prev = nullptr;
+  for (const Range& r : ranges) {
+    const TensorView& t = tensors[r.index];
+    if (r.begin < pos)  // pos > 0, so prev is set
+      return bad(what, "tensor '" + t.name + "' at bytes [" + std::to_string(r.begin) + ", " + std::to_string(r.end) +
+                           ") overlaps tensor '" + prev->name + "', which ends at byte " + std::to_string(pos) + rule);
+    if (r.begin > pos)
+      return bad(what, "bytes [" + std::to_string(pos) + ", " + std::to_string(r.begin) +
+                           ") of the data section belong to no tensor (a hole before tensor '" + t.name + "')" + rule);
+    pos = r.end;
+    prev = &t;
+  }
+  if (pos != data.size()) {
+    const std::string extra = std::to_string(data.size() - pos) + " bytes";
+    if (!prev) return bad(what, "the header lists no tensor but the data section holds " + extra + rule);
+    return bad(what, extra + " after the last tensor ('" + prev->name + "', ending at byte " + std::to_string(pos) +
+                         " of the " + std::to_string(data.size()) + "-byte data section) belong to no tensor" + rule);
+  }
+  std::sort(tensors.begin(), tensors.end(),
             [](const TensorView& a, const TensorView& b) { return a.name < b.name; });
+  out->tensors_ = std::move(tensors);
   return Status::success();
 }
 

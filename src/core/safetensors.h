@@ -3,8 +3,10 @@
 //
 // Format (huggingface/safetensors): u64 little-endian N, then N bytes of JSON
 //   {"name": {"dtype": "F32", "shape": [d0, d1, ...], "data_offsets": [begin, end]}, ..., "__metadata__": {...}}
-// then the data section; offsets are relative to its start, little-endian, row-major.
+// then the data section; offsets are relative to its start, little-endian, row-major. The header may be padded with
+// spaces; the data section may not: its tensors must tile it exactly (the reference loader's rule, below).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,9 +27,21 @@ struct TensorView {
   std::string_view data;       // the tensor's bytes inside the file (checked: within the file, size = numel * width)
 };
 
+// Limits of the reader. The header cap is the reference loader's MAX_HEADER_SIZE (huggingface/safetensors,
+// safetensors/src/tensor.rs); the tensor cap is ours (real checkpoints hold a few thousand per file).
+constexpr uint64_t kMaxSafetensorsHeaderBytes = 100000000;
+constexpr size_t kMaxSafetensorsTensors = 100000;
+
 class SafeTensors {
  public:
   // Parses the header of `bytes` (kept by the caller while this object is used). `what` names the file in messages.
+  // Refuses, with a message naming the file and the tensor, what the reference loader refuses (safetensors
+  // Metadata::validate and read_metadata): a header over kMaxSafetensorsHeaderBytes or not starting with '{', bad
+  // JSON, an unknown dtype, a shape whose element count overflows or does not match the byte range, and a data
+  // section the tensors do not tile exactly (sorted by data_offsets, each begin equal to the previous end, the last
+  // end equal to the data size: no overlap, no hole, nothing after the last tensor). Also refuses a tensor name
+  // given twice and more than kMaxSafetensorsTensors tensors. Every size is checked against the file before it is
+  // used; on failure *out holds no tensors.
   static Status parse(std::string_view bytes, const std::string& what, SafeTensors* out);
 
   const TensorView* find(const std::string& name) const;  // nullptr when absent
