@@ -19,6 +19,7 @@
 #endif
 #include "folder.h"
 #include "gemm.h"
+#include "input_line.h"
 #include "model.h"
 #include "safetensors.h"
 #include "tokenizer.h"
@@ -128,19 +129,18 @@ int cli_run(int argc, char** argv) {
     line_no++;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = "stdin line " + std::to_string(line_no);
-    json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return fail(where + ": not a JSON object");
-    auto text = j.find("text");
-    if (text == j.end() || !text->is_string()) return fail(where + ": missing string \"text\"");
-    std::string pair;
-    auto p = j.find("text_pair");
-    if (p != j.end() && !p->is_null()) {
-      if (!p->is_string()) return fail(where + ": \"text_pair\" must be a string");
-      pair = p->get_ref<const std::string&>();
+    const InputLine in = parse_input_line(line);
+    switch (in.kind) {
+      case InputLineKind::Ok: break;
+      case InputLineKind::NotJson:
+      case InputLineKind::NotObject: return fail(where + ": not a JSON object");
+      case InputLineKind::NoText: return fail(where + ": missing string \"text\"");
+      case InputLineKind::BadPair: return fail(where + ": \"text_pair\" must be a string");
     }
+    const std::string& pair = in.pair;
     EncodeOptions eo;
     eo.max_length = max_length;
-    Encoding enc = tok.encode(text->get_ref<const std::string&>(), pair, eo);
+    Encoding enc = tok.encode(in.text, pair, eo);
     if (enc.truncated || static_cast<int>(enc.ids.size()) > max_length) {
       std::fprintf(stderr, "attnviz run: warning: %s truncated to %d tokens (the limit)\n", where.c_str(), max_length);
       if (static_cast<int>(enc.ids.size()) > max_length) {

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "folder.h"
+#include "input_line.h"
 #include "tokenizer.h"
 
 namespace attnviz {
@@ -152,25 +153,21 @@ int cli_tokenize(int argc, char** argv) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    nlohmann::json in = nlohmann::json::parse(line, nullptr, false);
+    const InputLine in = parse_input_line(line);
     std::string where = "stdin line " + std::to_string(line_no);
-    if (in.is_discarded()) {
+    if (in.kind == InputLineKind::NotJson) {
       std::fprintf(stderr, "attnviz tokenize: %s: not valid JSON (expected {\"text\": \"...\"})\n", where.c_str());
       return 1;
     }
-    if (!in.is_object() || !in.contains("text") || !in["text"].is_string()) {
+    if (in.kind == InputLineKind::NotObject || in.kind == InputLineKind::NoText) {
       std::fprintf(stderr, "attnviz tokenize: %s: expected an object with a string \"text\"\n", where.c_str());
       return 1;
     }
-    std::string pair;
-    if (in.contains("text_pair") && !in["text_pair"].is_null()) {
-      if (!in["text_pair"].is_string()) {
-        std::fprintf(stderr, "attnviz tokenize: %s: \"text_pair\" must be a string\n", where.c_str());
-        return 1;
-      }
-      pair = in["text_pair"].get_ref<const std::string&>();
+    if (in.kind == InputLineKind::BadPair) {
+      std::fprintf(stderr, "attnviz tokenize: %s: \"text_pair\" must be a string\n", where.c_str());
+      return 1;
     }
-    Encoding e = tok.encode(in["text"].get_ref<const std::string&>(), pair, opt);
+    Encoding e = tok.encode(in.text, in.pair, opt);
     std::string out = encoding_json(e);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fputc('\n', stdout);
