@@ -128,6 +128,7 @@ int cli_run(int argc, char** argv) {
     line_no++;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = "stdin line " + std::to_string(line_no);
+    replace_lone_surrogate_escapes(&line);
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return fail(where + ": not a JSON object");
     auto text = j.find("text");
