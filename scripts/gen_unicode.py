@@ -5,7 +5,14 @@ Usage: gen_unicode.py UCD_DIR OUT_FILE   (UCD_DIR: e.g. Debian's unicode-data, /
 
 Reads UnicodeData.txt (general category, canonical decomposition, combining class, simple lowercase),
 SpecialCasing.txt (unconditional lowercase mappings, as Rust's char::to_lowercase uses them) and PropList.txt
-(White_Space). Emits compact range tables; nothing in them is typed by hand. Standard library only.
+(White_Space), DerivedAge.txt (the version that assigned each code point). Emits compact range tables; nothing
+in them is typed by hand but LEGACY_CATEGORY_CHANGES below. Standard library only.
+
+Besides the current properties it emits a second props table and combining classes for the BERT tokenizer, as
+Hugging Face tokenizers sees them: BERT's character classes (control, punctuation, nonspacing mark) come from the
+`unicode_categories` crate, whose tables are Unicode 8.0; NFD from `unicode-normalization-alignments`, Unicode 9.0;
+White_Space and lowercase from Rust's std (current), so those bits stay current. In that table the decomposition bit
+also marks characters with a non-zero combining class (NFD's canonical ordering may move them).
 """
 import os
 import re
@@ -19,6 +26,14 @@ HANGUL_FIRST, HANGUL_LAST = 0xAC00, 0xD7A3
 # Props byte layout (must match unicode.h): bits 0-4 category index, bit 5 White_Space, bit 6 has a lowercase
 # mapping, bit 7 has a canonical decomposition (Hangul syllables included: decomposed algorithmically).
 BIT_SPACE, BIT_LOWER, BIT_DECOMP = 0x20, 0x40, 0x80
+
+LEGACY_VERSION = (8, 0)       # unicode_categories
+LEGACY_NFD_VERSION = (9, 0)   # unicode-normalization-alignments
+# General_Category values of Unicode 8.0 for the assigned characters whose category changed since in a way that
+# moves them into or out of the classes BERT tests (C*, P*, Mn): 166D Po->So (12.0), 111C9 Po->Mn (11.0), 1734
+# Mn->Mc (14.0), 1885/1886 Lo->Mn (9.0), A9BD Mc->Mn (12.0). Found by comparing every code point with Hugging Face
+# tokenizers (tests/oracle: its code-point sweep keeps this list complete).
+LEGACY_CATEGORY_CHANGES = {0x166D: "Po", 0x111C9: "Po", 0x1734: "Mn", 0x1885: "Lo", 0x1886: "Lo", 0xA9BD: "Mc"}
 
 
 def read_unicode_data(path):
@@ -88,6 +103,25 @@ def read_white_space(path):
     return ws
 
 
+def read_age(path):
+    """Version (major, minor) that assigned each code point; unassigned ones are absent."""
+    age = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            rng, ver = [x.strip() for x in line.split(";")]
+            v = tuple(int(x) for x in ver.split("."))
+            if ".." in rng:
+                a, b = [int(x, 16) for x in rng.split("..")]
+            else:
+                a = b = int(rng, 16)
+            for c in range(a, b + 1):
+                age[c] = v
+    return age
+
+
 def full_decomposition(cp, decomp):
     if cp not in decomp:
         return [cp]
@@ -143,6 +177,33 @@ def main():
             starts.append(c)
             values.append(props[c])
 
+    # The same as of Unicode 8.0: later code points are Cn without a decomposition; White_Space and lowercase stay.
+    age = read_age(os.path.join(ucd, "DerivedAge.txt"))
+    cn = CATEGORIES.index("Cn")
+    props8 = bytearray(props)
+    for c in range(MAX_CP):
+        a = age.get(c)
+        if a is None or a > LEGACY_VERSION:
+            props8[c] = (props[c] & (BIT_SPACE | BIT_LOWER | BIT_DECOMP)) | cn
+        if a is None or a > LEGACY_NFD_VERSION:
+            props8[c] &= ~BIT_DECOMP
+        elif ccc.get(c, 0) != 0:
+            props8[c] |= BIT_DECOMP
+    for c, gc in LEGACY_CATEGORY_CHANGES.items():
+        props8[c] = (props8[c] & ~0x1F) | CATEGORIES.index(gc)
+    ccc9_starts, ccc9_values = [0], [0]
+    for c in range(1, MAX_CP):
+        a = age.get(c)
+        v = ccc.get(c, 0) if a is not None and a <= LEGACY_NFD_VERSION else 0
+        if v != ccc9_values[-1]:
+            ccc9_starts.append(c)
+            ccc9_values.append(v)
+    starts8, values8 = [0], [props8[0]]
+    for c in range(1, MAX_CP):
+        if props8[c] != values8[-1]:
+            starts8.append(c)
+            values8.append(props8[c])
+
     direct_limit = 0x800  # code points below this are looked up directly (Latin, Greek, Cyrillic, ...)
 
     # Canonical combining class ranges (runs of equal class over all code points).
@@ -187,6 +248,13 @@ def main():
     out.append(c_array("uint8_t", "kDirectProps", list(props[:direct_limit]), 16))
     out.append(c_array("uint32_t", "kPropStarts", starts))
     out.append(c_array("uint8_t", "kPropValues", values, 16))
+    out.append("// Hugging Face's BERT view: categories of Unicode {}.{}, NFD of {}.{} (see gen_unicode.py).".format(
+        *(LEGACY_VERSION + LEGACY_NFD_VERSION)))
+    out.append(c_array("uint8_t", "kDirectProps8", list(props8[:direct_limit]), 16))
+    out.append(c_array("uint32_t", "kProp8Starts", starts8))
+    out.append(c_array("uint8_t", "kProp8Values", values8, 16))
+    out.append(c_array("uint32_t", "kCcc9Starts", ccc9_starts))
+    out.append(c_array("uint8_t", "kCcc9Values", ccc9_values, 16, "{}"))
     out.append(c_array("uint32_t", "kCccStarts", ccc_starts))
     out.append(c_array("uint8_t", "kCccValues", ccc_values, 16, "{}"))
     out.append("static const int kMaxDecomposition = {};".format(max(max_dec, 3)))

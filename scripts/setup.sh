@@ -41,8 +41,9 @@ if [ ! -f third_party/imgui/imgui.cpp ]; then
   [ -f third_party/imgui/imgui.cpp ] || { echo "setup: imgui.cpp missing after unpacking" >&2; exit 1; }
 fi
 
-# playwright-core (browser tests) from the committed lockfile.
-if [ ! -d node_modules/playwright-core ]; then
+# playwright-core (browser tests) and tokenizers (Hugging Face's Node binding, the tokenizer oracle) from the
+# committed lockfile.
+if [ ! -d node_modules/playwright-core ] || [ ! -f node_modules/tokenizers/package.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi

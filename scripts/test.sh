@@ -108,6 +108,11 @@ if ls tests/cli/*.test.mjs >/dev/null 2>&1; then
   node --test --test-reporter=tap tests/cli/ >"$log_dir/cli-tests.log" 2>&1; rc=$?
   count_node "CLI" "$log_dir/cli-tests.log" $rc
 fi
+# The tokenizer oracle: Hugging Face's tokenizers (npm) against the native CLI on seeded odd text (tests/oracle).
+if [ -x build/native/attnviz ] && ls tests/oracle/*.test.mjs >/dev/null 2>&1; then
+  node --test --test-reporter=tap tests/oracle/ >"$log_dir/oracle-tests.log" 2>&1; rc=$?
+  count_node "tokenizer oracle" "$log_dir/oracle-tests.log" $rc
+fi
 if [ "$web_ok" = 1 ] && ls tests/browser/*.test.mjs >/dev/null 2>&1; then
   node --test --test-concurrency=1 --test-reporter=tap tests/browser/ >"$log_dir/browser-tests.log" 2>&1; rc=$?
   count_node "browser" "$log_dir/browser-tests.log" $rc

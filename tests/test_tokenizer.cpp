@@ -835,3 +835,55 @@ TEST_CASE("fuzz: mutated tokenizer files and random input bytes never crash") {
     }
   }
 }
+
+// --- issue 12: spans after characters the normalizer removes; Hugging Face's Unicode versions ----------------------
+// Expected values from Hugging Face tokenizers 0.23 (tests/oracle/regressions.jsonl has these and more).
+TEST_CASE("offsets: a piece ends at its last kept character, never after removed marks, controls or U+FFFD") {
+  Tokenizer tok = load_files(models_dir() + "/zh-bert-mini", {"tokenizer.json"});
+  // c0 a1 f2 e3 U+0301 4-5 space6 o7 k8: "##fe" is [2,4], not [2,6].
+  Encoding e = tok.encode("cafe\xCC\x81 ok");
+  CHECK(e.tokens == strs({"[CLS]", "ca", "##fe", "ok", "[SEP]"}));
+  CHECK(e.offsets == Offsets{{0, 0}, {0, 2}, {2, 4}, {7, 9}, {0, 0}});
+  // ZWJ inside a word, NUL inside a word, U+FFFD and BEL at a word's edges: removed, in no span.
+  Encoding c = tok.encode(std::string("a\xE2\x80\x8D" "b ok") + std::string(1, '\0') + "x \xEF\xBF\xBD" "ab\x07");
+  CHECK(c.offsets == Offsets{{0, 0}, {0, 5}, {6, 8}, {9, 10}, {14, 16}, {0, 0}});
+  // Marks removed before and after a word, format characters before and after another.
+  CHECK(tok.encode("\xCC\x81\xCC\x81" "ab\xCC\x81\xCC\x81 x").offsets == Offsets{{0, 0}, {4, 6}, {11, 12}, {0, 0}});
+  CHECK(tok.encode("\xC2\xAD\xE2\x80\x8Bok\xE2\x80\x8E").offsets == Offsets{{0, 0}, {5, 7}, {0, 0}});
+  // NFD's canonical ordering moves U+1D16E (ccc 216) before U+0654 (230); spans stay by position, as in Hugging
+  // Face's NormalizedString, so the kept U+1D16E gets the first character's span.
+  CHECK(tok.encode("\xD9\x94\xF0\x9D\x85\xAE").offsets == Offsets{{0, 0}, {0, 2}, {0, 0}});
+  // Without accent stripping there is no NFD and no reordering: the word spans everything.
+  tok.set_lowercase(false);
+  CHECK(tok.encode("\xE1\xA2\x86\xF0\x9D\x85\xA8\xD9\x97\xD8\x96").offsets == Offsets{{0, 0}, {0, 11}, {0, 0}});
+}
+
+TEST_CASE("offsets: Hebrew points removed by bert-base-uncased (issue 12)") {
+  if (!shared_has("vocab/bert-base-uncased.vocab.txt")) return;
+  Tokenizer tok = load_vocab_file(shared_dir() + "/vocab/bert-base-uncased.vocab.txt");
+  Encoding e = tok.encode("\xD7\xA9\xD6\xB8\xD7\x81\xD7\x9C\xD7\x95\xD6\xB9\xD7\x9D");  // shin qamats shin-dot lamed vav holam mem
+  CHECK(e.tokens == strs({"[CLS]", "\xD7\xA9", "##\xD7\x9C", "##\xD7\x95", "##\xD7\x9D", "[SEP]"}));
+  CHECK(e.offsets == Offsets{{0, 0}, {0, 2}, {6, 8}, {8, 10}, {12, 14}, {0, 0}});
+}
+
+TEST_CASE("Unicode tables as Hugging Face's BERT sees them: Unicode 8.0 categories, Unicode 9.0 NFD") {
+  // U+0890 (Cf, Unicode 14) is removed by a current-Unicode BERT, kept by Hugging Face's.
+  CHECK(general_category(0x0890) == GeneralCategory::Cf);
+  CHECK(uprops::category(unicode_props(0x0890, UnicodeTable::HfBert)) == GeneralCategory::Cn);
+  // Category changes since 8.0 that matter: U+111C9 was punctuation, U+1885 a letter (now Mn).
+  CHECK(uprops::is_punctuation(unicode_props(0x111C9, UnicodeTable::HfBert)));
+  CHECK(!uprops::is_punctuation(unicode_props(0x111C9)));
+  CHECK(uprops::category(unicode_props(0x1885, UnicodeTable::HfBert)) == GeneralCategory::Lo);
+  // Combining classes of 9.0 (Adlam's U+1E944 came in 9.0), none for later marks (U+10EFD, Unicode 15).
+  CHECK(canonical_combining_class(0x1E944, UnicodeTable::HfBert) == 230);
+  CHECK(canonical_combining_class(0x10EFD) == 220);
+  CHECK(canonical_combining_class(0x10EFD, UnicodeTable::HfBert) == 0);
+  // U+11938's decomposition came in Unicode 13: not decomposed there.
+  CHECK((unicode_props(0x11938) & uprops::kHasDecomposition) != 0);
+  CHECK((unicode_props(0x11938, UnicodeTable::HfBert) & uprops::kHasDecomposition) == 0);
+  UnicodePropsCursor cur(UnicodeTable::HfBert);
+  CHECK(cur.get(0x0890) == unicode_props(0x0890, UnicodeTable::HfBert));
+  CHECK(cur.get(0x4E00) == unicode_props(0x4E00));
+  Tokenizer tok = load_files(models_dir() + "/zh-bert-mini", {"tokenizer.json"});
+  CHECK(tok.encode("a\xE0\xA2\x90" "b").ids.size() == 3);  // U+0890 kept: [CLS] one word [SEP]
+}

@@ -20,7 +20,13 @@ struct InputLine {
   std::string pair;  // empty when "text_pair" is absent or null
 };
 
-// Parses one line (blank lines are the caller's business: each command skips them its own way). Other keys are
+// Rewrites, in place, each JSON escape of an unpaired UTF-16 surrogate ("\ud800" not followed by a low-surrogate
+// escape, or a lone "\udc00") as "\ufffd" (same length), so an input line keeps its text with U+FFFD where
+// JavaScript's TextEncoder and Hugging Face's Node binding put it, instead of failing to parse. Escaped
+// backslashes ("\\ud800") are left alone. Lines are JSON (RFC 8259, whose grammar allows such escapes).
+void replace_lone_surrogate_escapes(std::string* line);
+
+// Parses one line (lone surrogate escapes repaired first, as above) (blank lines are the caller's business: each command skips them its own way). Other keys are
 // ignored. Never throws; the caller words the message for each kind.
 InputLine parse_input_line(std::string_view line);
 

@@ -16,11 +16,11 @@ namespace {
 
 using json = nlohmann::json;
 
-// Known differences from Hugging Face tokenizers, all outside the fixtures: character classes come from this
-// machine's Unicode Character Database (15.0), while the reference's BERT code uses the `unicode_categories`
-// crate's older tables, so punctuation or format characters assigned in recent Unicode versions (e.g. U+2E52,
-// U+0890) may split or vanish here and not there. Offsets are byte spans (the reference's Python API gives
-// character indices).
+// Unicode versions, as Hugging Face tokenizers has them (checked code point by code point by tests/oracle): BERT's
+// control / punctuation / nonspacing-mark tests and NFD use Unicode 8.0 tables (UnicodeTable::HfBert), its
+// whitespace and lowercase tests and GPT-2's \p{L} \p{N} \s this machine's Unicode Character Database (15.0).
+// Known difference: code points assigned after 15.0 (Rust's std and Oniguruma there know newer versions) are
+// unassigned here. Offsets are byte spans (the reference's Python and Node APIs give character indices).
 
 // Ids above this are refused: a vocabulary that large is a corrupt file, not a tokenizer.
 constexpr int64_t kMaxTokenId = 1 << 24;
@@ -732,10 +732,10 @@ void Tokenizer::Impl::encode_text(std::string_view text, Seq* out) const {
 // --- BERT: BertNormalizer + BertPreTokenizer + WordPiece ------------------------------------------------------------
 
 void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, NormBuf* nb) const {
-  UnicodePropsCursor props;
+  // Character classes as Hugging Face's BertNormalizer / BertPreTokenizer see them (Unicode 8.0 categories, NFD of
+  // Unicode 9.0: UnicodeTable::HfBert).
+  UnicodePropsCursor props(UnicodeTable::HfBert);
   nb->s.reserve(nb->s.size() + (e - b) + 16);
-  int32_t last_ccc = 0;  // combining class of the last character emitted (for NFD's canonical ordering)
-  size_t last_start = 0;
 
   int forced_cls = -1;  // >= 0 while emitting a CJK ideograph (an isolated one-character word)
   auto emit = [&](char32_t cp, uint8_t p, int32_t ob, int32_t oe) {
@@ -753,83 +753,83 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
       nb->oe.push_back(oe);
       nb->cls.push_back(cls);
     }
-    last_start = at;
   };
 
-  // NFD's canonical ordering: a combining mark with a lower class moves before the marks of higher class that
-  // precede it. Only marks (Mn, Mc, Me) have a non-zero class.
-  auto emit_ordered = [&](char32_t cp, uint8_t p, int32_t ob, int32_t oe) {
-    GeneralCategory gc = uprops::category(p);
-    int ccc = (gc == GeneralCategory::Mn || gc == GeneralCategory::Mc || gc == GeneralCategory::Me)
-                  ? canonical_combining_class(cp)
-                  : 0;
-    if (ccc == 0 || last_ccc <= ccc || nb->s.empty()) {
-      emit(cp, p, ob, oe);
-      last_ccc = ccc;
-      return;
-    }
-    // Rare: walk back over marks with a higher class and insert before them.
-    size_t pos = nb->s.size();
-    while (pos > 0) {
-      size_t q = pos - 1;
-      while (q > 0 && is_utf8_cont(nb->s[q])) --q;
-      int len = 0;
-      char32_t prev = decode_utf8(nb->s.data() + q, pos - q, &len);
-      int pc = canonical_combining_class(prev);
-      if (pc == 0 || pc <= ccc) break;
-      pos = q;
-    }
-    std::string enc;
-    append_utf8(&enc, cp);
-    nb->s.insert(pos, enc);
-    nb->ob.insert(nb->ob.begin() + static_cast<std::ptrdiff_t>(pos), enc.size(), ob);
-    nb->oe.insert(nb->oe.begin() + static_cast<std::ptrdiff_t>(pos), enc.size(), oe);
-    nb->cls.insert(nb->cls.begin() + static_cast<std::ptrdiff_t>(pos), enc.size(), kClsWord);
-  };
-
+  // Lowercase (after NFD and accent stripping, as the reference orders them): every character of a multi-character
+  // lowercase mapping keeps the span of the character it came from.
   auto emit_lower = [&](char32_t cp, uint8_t p, int32_t ob, int32_t oe) {
     if (lowercase && (p & uprops::kHasLowercase)) {
       char32_t low[kMaxLowercaseLength];
       int n = to_lowercase(cp, low);
-      for (int k = 0; k < n; ++k) emit_ordered(low[k], props.get(low[k]), ob, oe);
+      for (int k = 0; k < n; ++k) emit(low[k], props.get(low[k]), ob, oe);
     } else {
-      emit_ordered(cp, p, ob, oe);
+      emit(cp, p, ob, oe);
     }
   };
 
-  auto process = [&](char32_t cp, uint8_t p, int32_t ob, int32_t oe, bool standalone_mark) {
-    if (nfd && (p & uprops::kHasDecomposition)) {
-      char32_t d[kMaxDecompositionLength];
-      int n = canonical_decomposition(cp, d);
-      for (int k = 0; k < n; ++k) {
-        uint8_t pd = props.get(d[k]);
-        if (strip_mn && uprops::is_mark_nonspacing(pd)) continue;
-        emit_lower(d[k], pd, ob, oe);
-      }
-      return;
+  // NFD (strip_accents), as Hugging Face's NormalizedString::nfd over unicode-normalization-alignments: each
+  // character decomposes into (character, change) pairs, 0 for the first of its decomposition and 1 for the rest;
+  // a run of non-starters is sorted by combining class (stable), the changes travelling with the characters; then
+  // spans are assigned by position: a change-0 character takes the span of the next input character, a change-1
+  // character the span of the last one taken. So after a reordering a mark may take its neighbour's span, as there.
+  // Then nonspacing marks are removed (their spans vanish: a kept character keeps its own span and no more), and
+  // the rest is lowercased.
+  struct Pending {
+    char32_t cp;
+    uint8_t ccc, change;
+    int8_t forced;
+  };
+  std::vector<Pending> pend;                       // the run not yet sorted
+  std::vector<std::pair<int32_t, int32_t>> fifo;  // spans of the input characters not yet taken
+  size_t fifo_head = 0;
+  std::pair<int32_t, int32_t> last_span{0, 0};
+  auto flush = [&]() {
+    if (pend.empty()) return;
+    std::stable_sort(pend.begin(), pend.end(), [](const Pending& x, const Pending& y) { return x.ccc < y.ccc; });
+    const int saved_cls = forced_cls;
+    for (const Pending& q : pend) {
+      if (q.change == 0 && fifo_head < fifo.size()) last_span = fifo[fifo_head++];
+      uint8_t pq = props.get(q.cp);
+      if (strip_mn && uprops::is_mark_nonspacing(pq)) continue;
+      forced_cls = q.forced;
+      emit_lower(q.cp, pq, last_span.first, last_span.second);
     }
-    if (strip_mn && uprops::is_mark_nonspacing(p)) {
-      // A combining mark typed after its base: the base's token covers it (as Hugging Face's filter does).
-      if (standalone_mark && !nb->s.empty() && nb->cls[last_start] == kClsWord && nb->oe.back() == ob) {
-        for (size_t k = last_start; k < nb->oe.size(); ++k) nb->oe[k] = oe;
-      }
-      return;
-    }
-    emit_lower(cp, p, ob, oe);
+    forced_cls = saved_cls;
+    pend.clear();
+    fifo.erase(fifo.begin(), fifo.begin() + static_cast<std::ptrdiff_t>(fifo_head));
+    fifo_head = 0;
   };
 
+  auto process = [&](char32_t cp, uint8_t p, int32_t ob, int32_t oe) {
+    if (!nfd) {
+      if (strip_mn && uprops::is_mark_nonspacing(p)) return;  // removed, and gone from every span
+      emit_lower(cp, p, ob, oe);
+      return;
+    }
+    fifo.push_back({ob, oe});
+    char32_t d[kMaxDecompositionLength];
+    int n = 1;
+    d[0] = cp;
+    if (p & uprops::kHasDecomposition) n = canonical_decomposition(cp, d);
+    for (int k = 0; k < n; ++k) {
+      uint8_t ccc = static_cast<uint8_t>(canonical_combining_class(d[k], UnicodeTable::HfBert));
+      if (ccc == 0) flush();
+      pend.push_back({d[k], ccc, static_cast<uint8_t>(k > 0), static_cast<int8_t>(forced_cls)});
+    }
+  };
+
+  // With NFD on, HfBert's decomposition bit also marks characters with a non-zero combining class (the sort).
   const uint8_t slow_flags = static_cast<uint8_t>((nfd ? uprops::kHasDecomposition : 0) |
                                                   (lowercase ? uprops::kHasLowercase : 0));
   // Appends the character's own bytes (no mapping needed) with pre-tokenizer class `cls`.
   auto copy_char = [&](size_t at, int len, int32_t ob, int32_t oe, uint8_t cls) {
-    last_start = nb->s.size();
+    flush();
     nb->s.append(text.data() + at, static_cast<size_t>(len));
     for (int k = 0; k < len; ++k) {
       nb->ob.push_back(ob);
       nb->oe.push_back(oe);
       nb->cls.push_back(cls);
     }
-    last_ccc = 0;
   };
   nb->ob.reserve(nb->ob.size() + (e - b) + 16);
   nb->oe.reserve(nb->oe.size() + (e - b) + 16);
@@ -842,6 +842,7 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
     if (c0 >= 0x20 && c0 < 0x7F) {
       // A run of printable ASCII: one append, then lowercase and per-byte spans in place (fewer calls into the
       // string class, which the wasm C++ library does not inline).
+      flush();
       size_t j = i + 1;
       while (j < e && static_cast<unsigned char>(s[j]) >= 0x20 && static_cast<unsigned char>(s[j]) < 0x7F) ++j;
       const size_t at = nb->s.size(), n = j - i;
@@ -857,8 +858,6 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
         nb->oe[at + k] = static_cast<int32_t>(i + k + 1);
         nb->cls[at + k] = ascii_cls[static_cast<unsigned char>(c)];
       }
-      last_start = at + n - 1;
-      last_ccc = 0;
       i = j;
       continue;
     }
@@ -871,12 +870,11 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
         c = ' ';
       }
       if (lowercase && c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-      last_start = nb->s.size();
+      flush();
       nb->s.push_back(c);
       nb->ob.push_back(ob);
       nb->oe.push_back(oe);
       nb->cls.push_back(ascii_cls[static_cast<unsigned char>(c)]);
-      last_ccc = 0;
       continue;
     }
     int len = 1;
@@ -887,14 +885,14 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
     uint8_t p = props.get(cp);
     bool invalid = cp == 0xFFFD && len == 1;
     if (clean_text) {
+      // Removed (controls, format characters, U+FFFD and invalid bytes): no span keeps them.
       if (cp == 0xFFFD || uprops::is_other(p)) continue;
       if (uprops::is_white_space(p)) {
-        last_start = nb->s.size();
+        flush();
         nb->s.push_back(' ');
         nb->ob.push_back(ob);
         nb->oe.push_back(oe);
         nb->cls.push_back(kClsSpace);
-        last_ccc = 0;
         continue;
       }
     }
@@ -907,7 +905,7 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
         copy_char(at, len, ob, oe, kClsPunct);
       } else {
         forced_cls = kClsPunct;
-        process(cp, p, ob, oe, false);
+        process(cp, p, ob, oe);
         forced_cls = -1;
       }
       continue;
@@ -917,8 +915,9 @@ void Tokenizer::Impl::normalize_bert(std::string_view text, size_t b, size_t e, 
       copy_char(at, len, ob, oe, cls);
       continue;
     }
-    process(cp, p, ob, oe, true);
+    process(cp, p, ob, oe);
   }
+  flush();
 }
 
 void Tokenizer::Impl::wordpiece_segment(const NormBuf& nb, size_t b, size_t e, Seq* out) const {

@@ -36,15 +36,30 @@ uint8_t unicode_props(char32_t cp) {
   return kPropValues[range_index(kPropStarts, cp)];
 }
 
-uint8_t UnicodePropsCursor::ascii_props(char32_t cp) { return kDirectProps[cp]; }
+uint8_t unicode_props(char32_t cp, UnicodeTable table) {
+  if (table == UnicodeTable::Current) return unicode_props(cp);
+  if (cp < kDirectLimit) return kDirectProps8[cp];
+  if (cp >= 0x110000) return static_cast<uint8_t>(GeneralCategory::Cn);
+  return kProp8Values[range_index(kProp8Starts, cp)];
+}
+
+uint8_t UnicodePropsCursor::ascii_props(char32_t cp) { return kDirectProps[cp]; }  // ASCII: the same in both tables
 
 uint8_t UnicodePropsCursor::lookup(char32_t cp) {
-  if (cp < kDirectLimit) return kDirectProps[cp];
+  const bool cur = table_ == UnicodeTable::Current;
+  if (cp < kDirectLimit) return cur ? kDirectProps[cp] : kDirectProps8[cp];
   if (cp >= 0x110000) return static_cast<uint8_t>(GeneralCategory::Cn);
-  size_t i = range_index(kPropStarts, cp);
-  lo_ = kPropStarts[i];
-  hi_ = i + 1 < sizeof(kPropStarts) / sizeof(kPropStarts[0]) ? kPropStarts[i + 1] : 0x110000;
-  props_ = kPropValues[i];
+  if (cur) {
+    size_t i = range_index(kPropStarts, cp);
+    lo_ = kPropStarts[i];
+    hi_ = i + 1 < sizeof(kPropStarts) / sizeof(kPropStarts[0]) ? kPropStarts[i + 1] : 0x110000;
+    props_ = kPropValues[i];
+  } else {
+    size_t i = range_index(kProp8Starts, cp);
+    lo_ = kProp8Starts[i];
+    hi_ = i + 1 < sizeof(kProp8Starts) / sizeof(kProp8Starts[0]) ? kProp8Starts[i + 1] : 0x110000;
+    props_ = kProp8Values[i];
+  }
   return props_;
 }
 
@@ -55,6 +70,12 @@ const char* general_category_name(GeneralCategory c) { return kCategoryNames[sta
 int canonical_combining_class(char32_t cp) {
   if (cp >= 0x110000) return 0;
   return kCccValues[range_index(kCccStarts, cp)];
+}
+
+int canonical_combining_class(char32_t cp, UnicodeTable table) {
+  if (table == UnicodeTable::Current) return canonical_combining_class(cp);
+  if (cp >= 0x110000) return 0;
+  return kCcc9Values[range_index(kCcc9Starts, cp)];
 }
 
 int canonical_decomposition(char32_t cp, char32_t* out) {
