@@ -31,9 +31,8 @@ bool ZipArchive::looks_like_zip(std::string_view b) {
 }
 
 const ZipEntry* ZipArchive::find(const std::string& name) const {
-  for (const ZipEntry& e : entries_)
-    if (e.name == name) return &e;
-  return nullptr;
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &entries_[it->second];
 }
 
 Status ZipArchive::parse(std::string_view b, const std::string& what, ZipArchive* out) {
@@ -111,6 +110,7 @@ Status ZipArchive::parse(std::string_view b, const std::string& what, ZipArchive
     }
     if (disk != 0 && disk != 0xFFFF) return bad("entry '" + e.name + "' is on another disk (split archive)");
     if (!fits(n, e.local_offset, 30)) return bad("entry '" + e.name + "' starts outside the file (truncated?)");
+    z.by_name_.emplace(e.name, z.entries_.size());
     z.entries_.push_back(std::move(e));
     at += 46 + name_len + extra_len + comment_len;
   }

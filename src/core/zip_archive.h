@@ -6,6 +6,7 @@
 // (ZIP64 end records), 4.5.3 (ZIP64 extra field).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,7 @@ class ZipArchive {
   std::string_view bytes_;
   std::string what_;
   std::vector<ZipEntry> entries_;  // in central-directory order
+  std::map<std::string, size_t> by_name_;  // name -> first entry of that name
 };
 
 }  // namespace attnviz
