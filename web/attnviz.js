@@ -5,6 +5,7 @@
 (function () {
   const BUILTIN = ['zh-bert-mini', 'zh-bert-ner-mini', 'gpt2-mini'];
   const MODEL_FILE = /\.(json|txt|safetensors|bpe|model)$/i;
+  const TORCH_FILE = /^pytorch_model.*\.bin$/i;  // PyTorch checkpoints: read only without safetensors beside them
   const $ = (id) => document.getElementById(id);
 
   let runtime = false;          // wasm ready and main() ran
@@ -163,7 +164,8 @@
   async function loadFiles(fileList, folderName) {
     if (!runtime) throw new Error('attnviz is still starting');
     const files = Array.from(fileList || []);
-    const wanted = files.filter((f) => MODEL_FILE.test(f.name));
+    const safetensors = files.some((f) => /\.safetensors$/i.test(f.name));
+    const wanted = files.filter((f) => MODEL_FILE.test(f.name) || (!safetensors && TORCH_FILE.test(f.name)));
     if (!wanted.length) {
       const msg = files.length
         ? `None of these files is part of a model (${files.map((f) => f.name).slice(0, 5).join(', ')}): expected config.json, model.safetensors and tokenizer.json or vocab.txt`

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace attnviz {
 
@@ -23,12 +24,20 @@ Status read_whole_file(const std::string& path, std::string* out) {
   return Status::success();
 }
 
+static bool ends_with(const std::string& name, const char* suf) {
+  std::string s(suf);
+  return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+}
+
 static bool wanted(const std::string& name) {
-  auto ends = [&](const char* suf) {
-    std::string s(suf);
-    return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
-  };
-  return ends(".json") || ends(".txt") || ends(".safetensors") || ends(".bpe") || ends(".model");
+  return ends_with(name, ".json") || ends_with(name, ".txt") || ends_with(name, ".safetensors") ||
+         ends_with(name, ".bpe") || ends_with(name, ".model");
+}
+
+// PyTorch checkpoints (pytorch_model.bin, pytorch_model-00001-of-00002.bin), read only when the folder has no
+// safetensors weights (those are preferred; reading both would double the memory).
+static bool torch_weights(const std::string& name) {
+  return name.rfind("pytorch_model", 0) == 0 && ends_with(name, ".bin");
 }
 
 Status read_folder(const std::string& dir, FolderFiles* out) {
@@ -38,13 +47,21 @@ Status read_folder(const std::string& dir, FolderFiles* out) {
   fs::directory_iterator it(dir, ec), end;
   if (ec) return Status::error(dir + ": cannot list folder (" + ec.message() + ")");
   out->bytes.clear();
+  std::vector<fs::path> torch_files;
   for (; it != end; it.increment(ec)) {
     if (ec) return Status::error(dir + ": cannot list folder (" + ec.message() + ")");
     std::error_code ec2;
     if (!it->is_regular_file(ec2)) continue;
     std::string name = it->path().filename().string();
+    if (torch_weights(name)) torch_files.push_back(it->path());
     if (!wanted(name)) continue;
     Status s = read_whole_file(it->path().string(), &out->bytes[name]);
+    if (!s) return s;
+  }
+  bool has_safetensors = false;
+  for (const auto& [name, data] : out->bytes) has_safetensors = has_safetensors || ends_with(name, ".safetensors");
+  for (size_t i = 0; i < torch_files.size() && !has_safetensors; i++) {
+    Status s = read_whole_file(torch_files[i].string(), &out->bytes[torch_files[i].filename().string()]);
     if (!s) return s;
   }
   if (out->bytes.empty()) return Status::error(dir + ": no model or tokenizer files in this folder");

@@ -14,7 +14,8 @@ struct FolderFiles {
 };
 
 // Reads every regular file of `dir` (not recursive) whose name looks like a model or tokenizer file (.json, .txt,
-// .safetensors, .bpe, .model). Fails with a message when the folder cannot be read or holds none of them.
+// .safetensors, .bpe, .model), plus pytorch_model*.bin when the folder has no .safetensors file. Fails with a message
+// when the folder cannot be read or holds none of them.
 Status read_folder(const std::string& dir, FolderFiles* out);
 
 // Reads one file whole. Fails with a message naming the path.

@@ -12,6 +12,7 @@
 #include "gemm.h"
 #include "model_config.h"
 #include "safetensors.h"
+#include "torch_checkpoint.h"
 
 namespace attnviz {
 
@@ -127,7 +128,7 @@ struct Loader {
 
 // Builds name -> tensor over model.safetensors, or over the shards a model.safetensors.index.json names.
 Status collect_tensors(const FileMap& files, const std::string& what, std::vector<SafeTensors>* shards,
-                       std::map<std::string, Source>* out) {
+                       std::vector<TorchCheckpoint>* torch_shards, std::map<std::string, Source>* out) {
   std::vector<std::string> shard_names;
   auto idx = files.find("model.safetensors.index.json");
   if (idx != files.end()) {
@@ -143,9 +144,19 @@ Status collect_tensors(const FileMap& files, const std::string& what, std::vecto
     if (shard_names.empty()) return Status::error(what + "/model.safetensors.index.json: weight_map is empty");
   } else if (files.count("model.safetensors")) {
     shard_names.push_back("model.safetensors");
-  } else if (files.count("pytorch_model.bin")) {
-    return Status::error(what + ": only pytorch_model.bin found; attnviz reads model.safetensors (convert the "
-                                "checkpoint with transformers' save_pretrained(safe_serialization=True))");
+  } else if (files.count("pytorch_model.bin.index.json") || files.count("pytorch_model.bin")) {
+    // PyTorch checkpoint(s), read without executing anything (torch_checkpoint.h); safetensors win when both exist.
+    Status s = torch_shard_names(files, what, &shard_names);
+    if (!s) return s;
+    torch_shards->clear();
+    torch_shards->reserve(shard_names.size());
+    for (const std::string& name : shard_names) {
+      torch_shards->emplace_back();
+      s = TorchCheckpoint::parse(files.at(name), what + "/" + name, &torch_shards->back());
+      if (!s) return s;
+      for (const TensorView& t : torch_shards->back().tensors()) (*out)[t.name] = Source{t, name};
+    }
+    return Status::success();
   } else {
     return Status::error(what + ": no model.safetensors (or model.safetensors.index.json) in the model files");
   }
@@ -323,8 +334,9 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
   if (!s) return s;
 
   std::vector<SafeTensors> shards;
+  std::vector<TorchCheckpoint> torch_shards;
   std::map<std::string, Source> tensors;
-  s = collect_tensors(files, what, &shards, &tensors);
+  s = collect_tensors(files, what, &shards, &torch_shards, &tensors);
   if (!s) return s;
 
   const bool bert = cfg.family == Family::Bert;
