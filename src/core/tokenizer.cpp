@@ -381,6 +381,9 @@ struct Seq {
   std::vector<std::pair<int32_t, int32_t>> offsets;  // (T)
   std::vector<uint8_t> special;                      // (T)
   std::vector<std::string> display;                  // (T)
+  // Tokens whose string is not the vocabulary's: an added token reports the text it matched (an lstrip "<mask>"
+  // is " <mask>", as Hugging Face's tokens), as (index, string).
+  std::vector<std::pair<size_t, std::string>> token_text;
   size_t size() const { return ids.size(); }
   void truncate(size_t n) {
     if (n >= ids.size()) return;
@@ -430,6 +433,7 @@ struct Tokenizer::Impl {
 
   // Post-processor (empty = none).
   std::vector<TemplateItem> single_template, pair_template;
+  bool pp_trim_offsets = false, pp_add_prefix_space = false;  // RobertaProcessing's trim_offsets / add_prefix_space
 
   // WordPiece
   StringIdTable wp_vocab;       // model vocabulary
@@ -489,6 +493,7 @@ struct Tokenizer::Impl {
   void split_added(std::string_view text, size_t b, size_t e, bool normalized_pass, std::vector<Segment>* out) const;
   void encode_text(std::string_view text, Seq* out) const;
   void push_added(const AddedToken& t, int32_t ob, int32_t oe, Seq* out) const;
+  void push_added_text(std::string_view text, const Segment& sg, Seq* out) const;  // push_added + matched text
   void normalize_bert(std::string_view text, size_t b, size_t e, NormBuf* nb) const;
   void wordpiece_segment(const NormBuf& nb, size_t b, size_t e, Seq* out) const;
   void wordpiece_word(const NormBuf& nb, size_t wb, size_t we, Seq* out) const;
@@ -676,6 +681,44 @@ void Tokenizer::Impl::push_added(const AddedToken& t, int32_t ob, int32_t oe, Se
   out->display.push_back(t.content);
 }
 
+void Tokenizer::Impl::push_added_text(std::string_view text, const Segment& sg, Seq* out) const {
+  const AddedToken& t = added[static_cast<size_t>(sg.added)];
+  if (text.substr(sg.b, sg.e - sg.b) != t.content) out->token_text.push_back({out->size(), std::string(text.substr(sg.b, sg.e - sg.b))});
+  push_added(t, static_cast<int32_t>(sg.b), static_cast<int32_t>(sg.e), out);
+}
+
+// RobertaProcessing's trim_offsets (tokenizers' processors/byte_level.rs process_offsets): a token whose string begins
+// (ends) with spaces, counted as characters that are 'Ġ' or Unicode whitespace, has its span start moved right (end
+// moved left) by that count, never past the other end; the first token keeps one leading space that
+// add_prefix_space put there.
+static void trim_offsets(const std::vector<std::string>& id_to_token, bool add_prefix_space, Seq* s) {
+  size_t next_text = 0;
+  UnicodePropsCursor props;
+  for (size_t i = 0; i < s->size(); ++i) {
+    const std::string* tok = nullptr;
+    while (next_text < s->token_text.size() && s->token_text[next_text].first < i) ++next_text;
+    if (next_text < s->token_text.size() && s->token_text[next_text].first == i) tok = &s->token_text[next_text].second;
+    else if (static_cast<size_t>(s->ids[i]) < id_to_token.size()) tok = &id_to_token[static_cast<size_t>(s->ids[i])];
+    if (!tok || tok->empty()) continue;
+    std::vector<char32_t> cps;
+    for (size_t p = 0; p < tok->size();) {
+      int len = 0;
+      cps.push_back(decode_utf8(tok->data() + p, tok->size() - p, &len));
+      p += static_cast<size_t>(len > 0 ? len : 1);
+    }
+    auto is_space = [&](char32_t c) { return c == 0x120 || uprops::is_white_space(props.get(c)); };
+    int32_t lead = 0, trail = 0;
+    while (lead < static_cast<int32_t>(cps.size()) && is_space(cps[static_cast<size_t>(lead)])) ++lead;
+    while (trail < static_cast<int32_t>(cps.size()) && is_space(cps[cps.size() - 1 - static_cast<size_t>(trail)])) ++trail;
+    auto& o = s->offsets[i];
+    if (lead > 0) {
+      if ((i == 0 || o.first == 0) && add_prefix_space && lead == 1) lead = 0;
+      o.first = std::min(o.first + lead, o.second);
+    }
+    if (trail > 0 && o.second >= trail) o.second = std::max(o.second - trail, o.first);
+  }
+}
+
 void Tokenizer::Impl::encode_text(std::string_view text, Seq* out) const {
   std::lock_guard<std::mutex> lock(cache_mutex);
   size_t guess = text.size() / 3 + 4;
@@ -693,7 +736,7 @@ void Tokenizer::Impl::encode_text(std::string_view text, Seq* out) const {
   std::vector<Segment> inner;
   for (const Segment& sg : segs) {
     if (sg.added >= 0) {
-      push_added(added[static_cast<size_t>(sg.added)], static_cast<int32_t>(sg.b), static_cast<int32_t>(sg.e), out);
+      push_added_text(text, sg, out);
       continue;
     }
     if (kind == TokenizerKind::ByteLevelBPE) {
@@ -1404,6 +1447,10 @@ Status read_post_processor(const json& pp, const std::string& where, Tokenizer::
     set_bert_template(im, static_cast<int>((*cls)[1].get<int64_t>()), (*cls)[0].get_ref<const std::string&>(),
                       static_cast<int>((*sep)[1].get<int64_t>()), (*sep)[0].get_ref<const std::string&>());
     if (type == "RobertaProcessing") {  // <s> A </s> </s> B </s>, all type 0
+      im->pp_trim_offsets = im->pp_add_prefix_space = true;  // tokenizers' defaults for absent keys
+      s = read_bool(pp, "trim_offsets", &im->pp_trim_offsets, where);
+      if (s) s = read_bool(pp, "add_prefix_space", &im->pp_add_prefix_space, where);
+      if (!s) return s;
       auto pt = im->pair_template;
       TemplateItem sep2 = pt[2];
       im->pair_template = {pt[0], pt[1], pt[2], sep2, pt[3], pt[4]};
@@ -1873,6 +1920,10 @@ Encoding Tokenizer::encode(std::string_view text, std::string_view text_pair, co
   bool has_pair = !text_pair.empty();
   im.encode_text(text, &a);
   if (has_pair) im.encode_text(text_pair, &b);
+  if (im.pp_trim_offsets) {
+    trim_offsets(im.id_to_token, im.pp_add_prefix_space, &a);
+    if (has_pair) trim_offsets(im.id_to_token, im.pp_add_prefix_space, &b);
+  }
 
   const std::vector<TemplateItem>& tmpl = has_pair ? im.pair_template : im.single_template;
   bool use_template = opt.add_special && !tmpl.empty();
@@ -1915,11 +1966,15 @@ Encoding Tokenizer::encode(std::string_view text, std::string_view text_pair, co
   enc.special.reserve(total);
   enc.display.reserve(total);
   auto append_seq = [&](Seq& s, int type) {
+    size_t next_text = 0;
     for (size_t k = 0; k < s.size(); ++k) {
       int32_t id = s.ids[k];
       enc.ids.push_back(id);
-      enc.tokens.push_back(static_cast<size_t>(id) < im.id_to_token.size() ? im.id_to_token[static_cast<size_t>(id)]
-                                                                            : std::string());
+      if (next_text < s.token_text.size() && s.token_text[next_text].first == k)
+        enc.tokens.push_back(std::move(s.token_text[next_text++].second));
+      else
+        enc.tokens.push_back(static_cast<size_t>(id) < im.id_to_token.size() ? im.id_to_token[static_cast<size_t>(id)]
+                                                                              : std::string());
       enc.type_ids.push_back(type);
       enc.offsets.push_back(s.offsets[k]);
       enc.special.push_back(s.special[k]);
