@@ -79,3 +79,36 @@ TEST_CASE("tokenizer families: RoBERTa byte-level BPE (tokenizer.json) matches t
   MESSAGE(n << " strings");
   CHECK(n >= 50);
 }
+
+TEST_CASE("tokenizer families: XLM-R Unigram (tokenizer.json) matches tokenizers on every reference string") {
+  if (!attnviz_test::file_exists(arch_dir() + "/tokenize-xlmr-unigram.jsonl")) {
+    MESSAGE("skipped: no ../shared/fixtures/arch");
+    return;
+  }
+  Tokenizer tok;
+  Status s = load_folder(arch_dir() + "/xlmr-unigram", &tok);
+  REQUIRE_MESSAGE(s.ok, s.message);
+  CHECK(tok.kind() == TokenizerKind::Unigram);
+  CHECK(tok.mask_id() == 4001);
+  CHECK(tok.cls_id() == 0);
+  CHECK(tok.sep_id() == 2);
+  CHECK(tok.unk_id() == 3);
+  const int n = check_jsonl(tok, arch_dir() + "/tokenize-xlmr-unigram.jsonl");
+  MESSAGE(n << " strings");
+  CHECK(n >= 50);
+}
+
+TEST_CASE("tokenizer families: XLM-R Unigram from sentencepiece.bpe.model alone matches tokenizers too") {
+  if (!attnviz_test::file_exists(arch_dir() + "/tokenize-xlmr-unigram.jsonl")) {
+    MESSAGE("skipped: no ../shared/fixtures/arch");
+    return;
+  }
+  Tokenizer tok;
+  Status s = load_folder(arch_dir() + "/xlmr-unigram", &tok, {"tokenizer.json"});
+  REQUIRE_MESSAGE(s.ok, s.message);
+  CHECK(tok.kind() == TokenizerKind::Unigram);
+  CHECK(tok.vocab_size() == 4002);
+  CHECK(tok.mask_id() == 4001);
+  const int n = check_jsonl(tok, arch_dir() + "/tokenize-xlmr-unigram.jsonl");
+  CHECK(n >= 50);
+}

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "sentencepiece.h"
 #include "unicode.h"
 
 namespace attnviz {
@@ -457,6 +458,9 @@ struct Tokenizer::Impl {
   StringIdTable raw_vocab;                 // raw bytes -> id (ignore_merges only)
   bool add_prefix_space = false, use_regex = true, ignore_merges = false;
 
+  // SentencePiece Unigram (normalizer, Metaspace and model together; sentencepiece.h)
+  std::shared_ptr<const UnigramTokenizer> unigram;
+
   // Shared by encode() calls: one encode at a time holds it (the page and the CLI are single-threaded anyway).
   mutable std::mutex cache_mutex;
   mutable WordCache cache;
@@ -498,6 +502,7 @@ struct Tokenizer::Impl {
   void wordpiece_segment(const NormBuf& nb, size_t b, size_t e, Seq* out) const;
   void wordpiece_word(const NormBuf& nb, size_t wb, size_t we, Seq* out) const;
   void bytelevel_segment(std::string_view text, size_t b, size_t e, Seq* out) const;
+  void unigram_segment(std::string_view text, size_t b, size_t e, Seq* out) const;
   void bpe_word(std::string_view word, std::vector<int32_t>* ids, std::vector<uint16_t>* lens) const;
   std::string display_partial(std::string_view text, size_t tb, size_t te) const;
 };
@@ -575,6 +580,8 @@ void Tokenizer::Impl::finish() {
           raw_vocab.add(token_bytes[id], static_cast<int>(id));
       raw_vocab.finalize();
     }
+  } else if (kind == TokenizerKind::Unigram) {
+    for (size_t id = 0; id < id_to_token.size(); ++id) display_of_id[id] = unigram->display(id_to_token[id]);
   } else {
     for (size_t id = 0; id < id_to_token.size(); ++id) {
       const std::string& t = id_to_token[id];
@@ -737,6 +744,16 @@ void Tokenizer::Impl::encode_text(std::string_view text, Seq* out) const {
   for (const Segment& sg : segs) {
     if (sg.added >= 0) {
       push_added_text(text, sg, out);
+      continue;
+    }
+    if (kind == TokenizerKind::Unigram) {  // normalized added tokens are matched on the raw text too
+      inner.clear();
+      if (any_normalized_added) split_added(text, sg.b, sg.e, true, &inner);
+      else inner.push_back(sg);
+      for (const Segment& s2 : inner) {
+        if (s2.added >= 0) push_added_text(text, s2, out);
+        else unigram_segment(text, s2.b, s2.e, out);
+      }
       continue;
     }
     if (kind == TokenizerKind::ByteLevelBPE) {
@@ -1290,6 +1307,22 @@ void Tokenizer::Impl::bytelevel_segment(std::string_view text, size_t b, size_t 
   }
 }
 
+void Tokenizer::Impl::unigram_segment(std::string_view text, size_t b, size_t e, Seq* out) const {
+  std::vector<UnigramToken> toks;
+  unigram->encode(text, b, e, &toks);
+  for (UnigramToken& t : toks) {
+    const size_t id = static_cast<size_t>(t.id);
+    std::string shown = unigram->display(t.piece);
+    if (id >= id_to_token.size() || id_to_token[id] != t.piece) out->token_text.push_back({out->size(), t.piece});
+    out->ids.push_back(t.id);
+    out->offsets.push_back({t.begin, t.end});
+    out->special.push_back(0);
+    std::string label;
+    append_visible(&label, shown);
+    out->display.push_back(std::move(label));
+  }
+}
+
 // =====================================================================================================================
 // Loading.
 
@@ -1647,6 +1680,61 @@ Status finish_wordpiece(Tokenizer::Impl* im, const std::string& where) {
   return Status::success();
 }
 
+// The SentencePiece Unigram model's vocabulary as the tokenizer's, with `unigram` taking over normalization,
+// pre-tokenization and the model (sentencepiece.h).
+void adopt_unigram(UnigramTokenizer&& u, Tokenizer::Impl* im) {
+  im->kind = TokenizerKind::Unigram;
+  const auto& v = u.vocab();
+  for (size_t id = 0; id < v.size(); ++id) im->set_token(static_cast<int>(id), v[id].first);
+  im->unk = u.unk_id();
+  im->unk_token = v[static_cast<size_t>(u.unk_id())].first;
+  im->unigram = std::make_shared<const UnigramTokenizer>(std::move(u));
+}
+
+Status load_unigram_json(const json& root, const std::string& where, Tokenizer::Impl* im) {
+  UnigramTokenizer u;
+  Status s = UnigramTokenizer::from_tokenizer_json(root, where, &u);
+  if (!s) return s;
+  adopt_unigram(std::move(u), im);
+  if (const json* at = member(root, "added_tokens")) {
+    s = read_added_tokens(*at, where, im);
+    if (!s) return s;
+  }
+  if (const json* pp = member(root, "post_processor")) {
+    s = read_post_processor(*pp, where + ": post_processor", im);
+    if (!s) return s;
+  }
+  return Status::success();
+}
+
+// sentencepiece.bpe.model without tokenizer.json: as transformers' XLMRobertaTokenizer (<mask> with lstrip,
+// <s> A </s> / <s> A </s> </s> B </s>, all type ids 0).
+Status load_sentencepiece_model(std::string_view bytes, const std::string& where, Tokenizer::Impl* im) {
+  UnigramTokenizer u;
+  Status s = UnigramTokenizer::from_sentencepiece_model(bytes, where, &u);
+  if (!s) return s;
+  const int mask = static_cast<int>(u.vocab().size()) - 1;
+  adopt_unigram(std::move(u), im);
+  const char* names[] = {"<s>", "<pad>", "</s>", "<unk>"};
+  for (int id = 0; id < 4; ++id) {
+    AddedToken t;
+    t.content = names[id];
+    t.id = id;
+    t.special = true;
+    im->added.push_back(t);
+  }
+  AddedToken m;
+  m.content = "<mask>";
+  m.id = mask;
+  m.special = m.lstrip = true;
+  im->added.push_back(m);
+  set_bert_template(im, 0, "<s>", 2, "</s>");
+  auto pt = im->pair_template;
+  im->pair_template = {pt[0], pt[1], pt[2], pt[2], pt[3], pt[4]};
+  for (auto& t : im->pair_template) t.type_id = 0;
+  return Status::success();
+}
+
 Status load_tokenizer_json(std::string_view bytes, const std::string& where, Tokenizer::Impl* im) {
   json root;
   Status s = parse_json(bytes, where, &root);
@@ -1660,6 +1748,7 @@ Status load_tokenizer_json(std::string_view bytes, const std::string& where, Tok
   if (type.empty()) type = member(*model, "merges") ? "BPE" : "WordPiece";
   const json* vocab = member(*model, "vocab");
   if (!vocab) return Status::error(where + ": model has no 'vocab'");
+  if (type == "Unigram") return load_unigram_json(root, where, im);
 
   std::vector<std::string> pre_types;
   if (const json* pre = member(root, "pre_tokenizer")) {
@@ -1892,9 +1981,11 @@ Status Tokenizer::load(const FileMap& files, const std::string& what, Tokenizer*
                            " (the original GPT-2 files come as a pair)");
     s = load_bpe_files(get("encoder.json"), what + "/encoder.json", get("vocab.bpe"), what + "/vocab.bpe",
                        files, what, im.get());
+  } else if (has("sentencepiece.bpe.model")) {
+    s = load_sentencepiece_model(get("sentencepiece.bpe.model"), what + "/sentencepiece.bpe.model", im.get());
   } else {
     return Status::error(what + ": no tokenizer files (expected tokenizer.json, vocab.txt, vocab.json + merges.txt, "
-                         "or encoder.json + vocab.bpe)");
+                         "encoder.json + vocab.bpe, or sentencepiece.bpe.model)");
   }
   if (!s) return s;
   im->finish();

@@ -13,7 +13,7 @@
 
 namespace attnviz {
 
-enum class TokenizerKind { WordPiece, ByteLevelBPE };
+enum class TokenizerKind { WordPiece, ByteLevelBPE, Unigram };  // Unigram: SentencePiece (XLM-R), sentencepiece.h
 
 struct Encoding {
   std::vector<int32_t> ids;       // (T)
@@ -46,7 +46,8 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
 
   // Loads from the files of a folder (base name -> bytes). Prefers tokenizer.json; then vocab.txt (with
-  // tokenizer_config.json if present); then vocab.json + merges.txt; then encoder.json + vocab.bpe.
+  // tokenizer_config.json if present); then vocab.json + merges.txt; then encoder.json + vocab.bpe; then
+  // sentencepiece.bpe.model (XLM-RoBERTa's SentencePiece Unigram model).
   // `what` names the source in error messages (a folder path or model name).
   static Status load(const FileMap& files, const std::string& what, Tokenizer* out);
   // A WordPiece vocabulary file itself (one token a line), BERT defaults (lowercase true).
