@@ -623,7 +623,7 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
   if (!type_ids.empty()) {
     if (static_cast<int>(type_ids.size()) != T)
       return Status::error("input: " + std::to_string(type_ids.size()) + " token type ids for " + std::to_string(T) + " tokens");
-    for (int t = 0; t < T; t++)
+    for (int t = 0; t < T && c.variant != Variant::DistilBert; t++)  // DistilBERT takes no token types: ignored
       if (type_ids[t] < 0 || type_ids[t] >= std::max(1, c.type_vocab_size))
         return Status::error("input: token type id " + std::to_string(type_ids[t]) + " at position " + std::to_string(t) +
                              " is outside the model's " + std::to_string(c.type_vocab_size) + " token types");

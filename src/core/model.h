@@ -94,7 +94,8 @@ class Model {
 
   const ModelConfig& config() const;
 
-  // Runs ids (T <= max_positions; the caller truncates) with token type ids (BERT; empty = all 0).
+  // Runs ids (T <= max_positions; the caller truncates) with token type ids (BERT / RoBERTa; empty = all 0;
+  // DistilBERT ignores them).
   // Fails with a message for ids out of the vocabulary or T out of range.
   Status forward(const std::vector<int32_t>& ids, const std::vector<int32_t>& type_ids, const ForwardOptions& opt,
                  Activations* out);

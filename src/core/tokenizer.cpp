@@ -2056,7 +2056,8 @@ Encoding Tokenizer::encode(std::string_view text, std::string_view text_pair, co
   enc.offsets.reserve(total);
   enc.special.reserve(total);
   enc.display.reserve(total);
-  auto append_seq = [&](Seq& s, int type) {
+  enc.sequence_ids.reserve(total);
+  auto append_seq = [&](Seq& s, int type, int seq_id) {
     size_t next_text = 0;
     for (size_t k = 0; k < s.size(); ++k) {
       int32_t id = s.ids[k];
@@ -2067,25 +2068,27 @@ Encoding Tokenizer::encode(std::string_view text, std::string_view text_pair, co
         enc.tokens.push_back(static_cast<size_t>(id) < im.id_to_token.size() ? im.id_to_token[static_cast<size_t>(id)]
                                                                               : std::string());
       enc.type_ids.push_back(type);
+      enc.sequence_ids.push_back(static_cast<int8_t>(seq_id));
       enc.offsets.push_back(s.offsets[k]);
       enc.special.push_back(s.special[k]);
       enc.display.push_back(std::move(s.display[k]));
     }
   };
   if (!use_template) {
-    append_seq(a, 0);
-    if (has_pair) append_seq(b, 1);
+    append_seq(a, 0, 0);
+    if (has_pair) append_seq(b, 1, 1);
     return enc;
   }
   for (const TemplateItem& t : tmpl) {
     if (t.is_sequence) {
-      append_seq(t.sequence == 0 ? a : b, t.type_id);
+      append_seq(t.sequence == 0 ? a : b, t.type_id, t.sequence == 0 ? 0 : 1);
       continue;
     }
     for (size_t k = 0; k < t.ids.size(); ++k) {
       enc.ids.push_back(t.ids[k]);
       enc.tokens.push_back(t.tokens[k]);
       enc.type_ids.push_back(t.type_id);
+      enc.sequence_ids.push_back(-1);
       enc.offsets.push_back({0, 0});
       enc.special.push_back(1);
       enc.display.push_back(t.tokens[k]);
