@@ -259,7 +259,7 @@ struct PieceTrie {
       }
       n = ch;
     }
-    if (nodes[static_cast<size_t>(n)].id < 0) nodes[static_cast<size_t>(n)].id = id;  // first id of a duplicate wins
+    nodes[static_cast<size_t>(n)].id = id;  // a duplicate piece: the last id wins (tokenizers' token_to_ids map)
   }
 };
 
