@@ -49,8 +49,7 @@ void clamp_quietly(App& app) {
 std::string group_label(const App& app, int first, int last) {
   const Encoding& e = app.run.enc;
   if (first == last) return token_label(app, first);
-  const std::string& src = e.type_ids.size() > static_cast<size_t>(first) && e.type_ids[first] == 1 ? app.view.pair
-                                                                                                       : app.view.text;
+  const std::string& src = token_from_pair(e, first) ? app.view.pair : app.view.text;
   int b = e.offsets[first].first, en = e.offsets[last].second;
   for (int i = first; i <= last; i++) {
     b = std::min(b, e.offsets[i].first);
@@ -318,9 +317,9 @@ void app_update_grid(App& app) {
   // Each segment (text, pair) is split against its own text; a segment always starts a new unit.
   int i = 0;
   while (i < T) {
-    int seg = e.type_ids.empty() ? 0 : e.type_ids[i];
+    int seg = token_from_pair(e, i) ? 1 : 0;
     int j = i;
-    while (j < T && (e.type_ids.empty() ? 0 : e.type_ids[j]) == seg) j++;
+    while (j < T && (token_from_pair(e, j) ? 1 : 0) == seg) j++;
     std::vector<std::pair<int, int>> offs(e.offsets.begin() + i, e.offsets.begin() + j);
     for (int k = i; k < j; k++)
       if (k < static_cast<int>(e.special.size()) && e.special[k]) offs[k - i] = {0, 0};

@@ -64,7 +64,7 @@ void prob_bar(const App& app, float p, float width) {
 
 // Which text a token's offsets point into (BERT pairs: type 1 = the pair).
 bool token_in_pair(const Encoding& enc, int i) {
-  return i < static_cast<int>(enc.type_ids.size()) && enc.type_ids[i] == 1;
+  return token_from_pair(enc, i);
 }
 
 bool token_span(const App& app, int i, int* b, int* e) {
@@ -81,9 +81,22 @@ bool replace_token(App& app, int i, const std::string& with) {
   int b, e;
   if (!token_span(app, i, &b, &e)) return false;
   std::string text = app.view.text, pair = app.view.pair;
-  if (!mask_span(token_in_pair(app.run.enc, i) ? &pair : &text, b, e, with)) return false;
+  std::string* dst = token_in_pair(app.run.enc, i) ? &pair : &text;
+  // Spaces: SentencePiece spans include the space a "▁" stands for (keep it when masking); a RoBERTa span starts
+  // after it (a candidate shown as " word" then drops its own leading space).
+  std::string w = with;
+  const bool span_space = (*dst)[static_cast<size_t>(b)] == ' ';
+  if (!w.empty() && w[0] == ' ' && b > 0 && (*dst)[static_cast<size_t>(b) - 1] == ' ' && !span_space) w.erase(0, 1);
+  if (span_space && (w.empty() || w[0] != ' ')) w.insert(0, " ");
+  if (!mask_span(dst, b, e, w)) return false;
   edit_text(app, std::move(text), std::move(pair));
   return true;
+}
+
+// The tokenizer's mask token ("[MASK]", "<mask>").
+std::string mask_token(const Tokenizer& tok) {
+  const std::string m = tok.id_to_token(tok.mask_id());
+  return m.empty() ? std::string("[MASK]") : m;
 }
 
 void draw_masked_lm(App& app) {
@@ -96,7 +109,8 @@ void draw_masked_lm(App& app) {
   for (int i = 0; i < T; ++i) n_masks += enc.ids[i] == tok.mask_id();
   const int rows = V > 0 ? static_cast<int>(std::min(act.logits.size() / V, act.logit_positions.size())) : 0;
   if (n_masks == 0) {
-    ImGui::TextWrapped("No [MASK] in the input. Click a token below to mask it, and see what the model guesses there.");
+    ImGui::TextWrapped("No %s in the input. Click a token below to mask it, and see what the model guesses there.",
+                       mask_token(tok).c_str());
   } else if (rows == 0) {
     ImGui::TextColored(ImVec4(0.9f, 0.5f, 0.3f, 1), "The LM head did not run at the [MASK] positions.");
   }
@@ -104,7 +118,7 @@ void draw_masked_lm(App& app) {
     const int pos = act.logit_positions[r];
     if (pos < 0 || pos >= T || enc.ids[pos] != tok.mask_id()) continue;
     ImGui::PushID(r);
-    ImGui::Text("[MASK] at token %d", pos);
+    ImGui::Text("%s at token %d", mask_token(tok).c_str(), pos);
     if (pos > 0) {
       ImGui::SameLine();
       ImGui::TextDisabled("after %s", token_label(app, pos - 1).c_str());
@@ -123,7 +137,8 @@ void draw_masked_lm(App& app) {
         ImGui::PopID();
         break;
       }
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("fill the [MASK] with \"%s\" (logit %.2f)", label.c_str(), c.logit);
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("fill the %s with \"%s\" (logit %.2f)", mask_token(tok).c_str(), label.c_str(), c.logit);
       ImGui::SameLine();
       prob_bar(app, c.prob, ImGui::GetFontSize() * 8);
       ImGui::PopID();
@@ -149,11 +164,11 @@ void draw_masked_lm(App& app) {
     flow(ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2, first);
     first = false;
     if (ImGui::SmallButton(label.c_str())) {
-      replace_token(app, i, "[MASK]");
+      replace_token(app, i, mask_token(tok));
       ImGui::PopID();
       break;
     }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("replace \"%s\" with [MASK]", label.c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("replace \"%s\" with %s", label.c_str(), mask_token(tok).c_str());
     ImGui::PopID();
   }
   if (boxed) ImGui::EndChild();

@@ -1,4 +1,4 @@
-// Model: loads BERT / GPT-2 weights from safetensors bytes (checked against config.json) and runs the forward pass
+// Model: loads BERT (RoBERTa, XLM-R, DistilBERT) / GPT-2 weights from safetensors bytes (checked against config.json) and runs the forward pass
 // in float32, keeping what the viewer draws. Row-major; weights of linear layers stored (in, out) so every
 // projection is one gemm() call. Eigen (behind gemm.h) / std only.
 #include "model.h"
@@ -70,8 +70,11 @@ std::string shape_str(const std::vector<int64_t>& s) {
 struct Loader {
   const std::map<std::string, Source>& tensors;
   std::string what;    // the model folder
-  std::string prefix;  // "bert." or "transformer."
+  std::string prefix;  // "bert.", "roberta.", "distilbert." or "transformer."
   Status status;
+  std::string family_name() const {  // for messages
+    return prefix == "bert." ? "BERT" : prefix == "roberta." ? "RoBERTa" : prefix == "distilbert." ? "DistilBERT" : "GPT-2";
+  }
 
   const Source* find(const std::string& name, bool base) {
     std::vector<std::string> names;
@@ -100,8 +103,7 @@ struct Loader {
     const Source* src = find(name, base);
     const std::string shown = (base ? prefix : "") + name;
     if (!src) {
-      status = Status::error(what + ": model.safetensors has no tensor '" + shown + "' (not a " +
-                             (prefix == "bert." ? std::string("BERT") : std::string("GPT-2")) +
+      status = Status::error(what + ": model.safetensors has no tensor '" + shown + "' (not a " + family_name() +
                              " checkpoint of this architecture, or a file is missing)");
       return;
     }
@@ -125,6 +127,47 @@ struct Loader {
     }
   }
 };
+
+// Parameter names of one encoder variant (transformers' modeling_bert.py / modeling_roberta.py share BERT's; 
+// modeling_distilbert.py has its own). Layer names follow layer_prefix + N + "."; heads are outside the base prefix
+// except BERT's pooler.
+struct EncoderNames {
+  const char* layer_prefix;
+  const char *q, *k, *v, *o, *ln1, *ff1, *ff2, *ln2;
+  const char *mlm_dense, *mlm_ln, *mlm_decoder, *mlm_bias, *mlm_decoder_bias;  // masked-LM head
+  const char *pool, *seq_cls;  // sequence classification: pooler dense (+ tanh / ReLU), then the label projection
+  bool pool_in_base;           // BERT's pooler sits under "bert."
+};
+
+const EncoderNames& encoder_names(Variant v) {
+  static const EncoderNames bert{"encoder.layer.", "attention.self.query", "attention.self.key",
+                                 "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+                                 "intermediate.dense", "output.dense", "output.LayerNorm",
+                                 "cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
+                                 "cls.predictions.decoder.weight", "cls.predictions.bias", "cls.predictions.decoder.bias",
+                                 "pooler.dense", "classifier", true};
+  static const EncoderNames roberta{"encoder.layer.", "attention.self.query", "attention.self.key",
+                                    "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+                                    "intermediate.dense", "output.dense", "output.LayerNorm",
+                                    "lm_head.dense", "lm_head.layer_norm", "lm_head.decoder.weight", "lm_head.bias",
+                                    "lm_head.decoder.bias", "classifier.dense", "classifier.out_proj", false};
+  static const EncoderNames distil{"transformer.layer.", "attention.q_lin", "attention.k_lin", "attention.v_lin",
+                                   "attention.out_lin", "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm",
+                                   "vocab_transform", "vocab_layer_norm", "vocab_projector.weight",
+                                   "vocab_projector.bias", "vocab_projector.bias", "pre_classifier", "classifier", false};
+  return v == Variant::Roberta ? roberta : v == Variant::DistilBert ? distil : bert;
+}
+
+// DistilBERT's fixed positions (transformers' create_sinusoidal_embeddings, after Vaswani et al. 2017):
+// out (P, D): [p, 2i] = sin(p / 10000^(2i/D)), [p, 2i+1] = cos(p / 10000^(2i/D)), computed in double.
+void sinusoidal_table(int P, int D, std::vector<float>* out) {
+  out->assign(static_cast<size_t>(P) * D, 0.f);
+  for (int p = 0; p < P; p++)
+    for (int j = 0; j < D; j++) {
+      const double angle = p / std::pow(10000.0, 2.0 * (j / 2) / D);
+      (*out)[static_cast<size_t>(p) * D + j] = static_cast<float>(j % 2 == 0 ? std::sin(angle) : std::cos(angle));
+    }
+}
 
 // Builds name -> tensor over model.safetensors, or over the shards a model.safetensors.index.json names.
 Status collect_tensors(const FileMap& files, const std::string& what, std::vector<SafeTensors>* shards,
@@ -340,16 +383,25 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
   if (!s) return s;
 
   const bool bert = cfg.family == Family::Bert;
-  Loader ld{tensors, what, bert ? "bert." : "transformer.", {}};
-  const int64_t D = cfg.d_model, F = cfg.d_ff, V = cfg.vocab_size, P = cfg.max_positions;
+  const EncoderNames& nm = encoder_names(cfg.variant);
+  const char* base_prefix = !bert ? "transformer." : cfg.variant == Variant::Roberta ? "roberta."
+                            : cfg.variant == Variant::DistilBert ? "distilbert." : "bert.";
+  Loader ld{tensors, what, base_prefix, {}};
+  const int64_t D = cfg.d_model, F = cfg.d_ff, V = cfg.vocab_size, P = cfg.position_rows;
+  const std::string dot_w = ".weight", dot_b = ".bias";
 
   if (!head_known) {  // no architectures in config.json: pick the head from the tensors present
     if (bert) {
-      if (ld.has("cls.predictions.transform.dense.weight", false)) cfg.head = HeadKind::MaskedLM;
+      if (ld.has(nm.mlm_dense + dot_w, false)) cfg.head = HeadKind::MaskedLM;
+      else if (cfg.variant != Variant::Bert && ld.has(nm.pool + dot_w, false)) cfg.head = HeadKind::SequenceClassification;
       else if (ld.has("classifier.weight", false))
-        cfg.head = ld.has("pooler.dense.weight", true) ? HeadKind::SequenceClassification : HeadKind::TokenClassification;
+        cfg.head = cfg.variant == Variant::Bert && ld.has("pooler.dense.weight", true) ? HeadKind::SequenceClassification
+                                                                                        : HeadKind::TokenClassification;
       else cfg.head = HeadKind::None;
-      cfg.architecture = cfg.head == HeadKind::MaskedLM ? "BertForMaskedLM" : "BertModel";
+      const std::string fam = cfg.variant == Variant::Roberta ? "Roberta" : cfg.variant == Variant::DistilBert ? "DistilBert" : "Bert";
+      cfg.architecture = fam + (cfg.head == HeadKind::MaskedLM ? "ForMaskedLM" : cfg.head == HeadKind::None ? "Model"
+                                : cfg.head == HeadKind::TokenClassification ? "ForTokenClassification"
+                                                                             : "ForSequenceClassification");
     } else {
       cfg.head = HeadKind::CausalLM;  // tied to wte when lm_head.weight is absent, as in the original gpt2 files
       cfg.architecture = "GPT2LMHeadModel";
@@ -359,8 +411,10 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
   // Vocabulary and positions first: they bound what an input may ask for.
   if (bert) {
     ld.load("embeddings.word_embeddings.weight", true, {V, D}, &w.wte);
-    ld.load("embeddings.position_embeddings.weight", true, {P, D}, &w.wpe);
-    ld.load("embeddings.token_type_embeddings.weight", true, {cfg.type_vocab_size, D}, &w.wtt);
+    if (cfg.sinusoidal_positions) sinusoidal_table(static_cast<int>(P), static_cast<int>(D), &w.wpe);
+    else ld.load("embeddings.position_embeddings.weight", true, {P, D}, &w.wpe);
+    if (cfg.type_vocab_size > 0)
+      ld.load("embeddings.token_type_embeddings.weight", true, {cfg.type_vocab_size, D}, &w.wtt);
     ld.load("embeddings.LayerNorm.weight", true, {D}, &w.emb_ln_g);
     ld.load("embeddings.LayerNorm.bias", true, {D}, &w.emb_ln_b);
   } else {
@@ -375,14 +429,14 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
   for (int l = 0; l < cfg.n_layers && ld.status; l++) {
     LayerWeights& L = w.layers[l];
     if (bert) {
-      const std::string p = "encoder.layer." + std::to_string(l) + ".";
+      const std::string p = nm.layer_prefix + std::to_string(l) + ".";
       Vec wq, wk, wv, bq, bk, bv;
-      ld.load(p + "attention.self.query.weight", true, {D, D}, &wq, true);
-      ld.load(p + "attention.self.key.weight", true, {D, D}, &wk, true);
-      ld.load(p + "attention.self.value.weight", true, {D, D}, &wv, true);
-      ld.load(p + "attention.self.query.bias", true, {D}, &bq);
-      ld.load(p + "attention.self.key.bias", true, {D}, &bk);
-      ld.load(p + "attention.self.value.bias", true, {D}, &bv);
+      ld.load(p + nm.q + dot_w, true, {D, D}, &wq, true);
+      ld.load(p + nm.k + dot_w, true, {D, D}, &wk, true);
+      ld.load(p + nm.v + dot_w, true, {D, D}, &wv, true);
+      ld.load(p + nm.q + dot_b, true, {D}, &bq);
+      ld.load(p + nm.k + dot_b, true, {D}, &bk);
+      ld.load(p + nm.v + dot_b, true, {D}, &bv);
       if (!ld.status) break;
       L.w_qkv.resize(static_cast<size_t>(D * 3 * D));
       L.b_qkv.resize(static_cast<size_t>(3 * D));
@@ -395,16 +449,16 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
       std::memcpy(L.b_qkv.data(), bq.data(), sizeof(float) * D);
       std::memcpy(L.b_qkv.data() + D, bk.data(), sizeof(float) * D);
       std::memcpy(L.b_qkv.data() + 2 * D, bv.data(), sizeof(float) * D);
-      ld.load(p + "attention.output.dense.weight", true, {D, D}, &L.w_o, true);
-      ld.load(p + "attention.output.dense.bias", true, {D}, &L.b_o);
-      ld.load(p + "attention.output.LayerNorm.weight", true, {D}, &L.ln1_g);
-      ld.load(p + "attention.output.LayerNorm.bias", true, {D}, &L.ln1_b);
-      ld.load(p + "intermediate.dense.weight", true, {F, D}, &L.w_ff1, true);
-      ld.load(p + "intermediate.dense.bias", true, {F}, &L.b_ff1);
-      ld.load(p + "output.dense.weight", true, {D, F}, &L.w_ff2, true);
-      ld.load(p + "output.dense.bias", true, {D}, &L.b_ff2);
-      ld.load(p + "output.LayerNorm.weight", true, {D}, &L.ln2_g);
-      ld.load(p + "output.LayerNorm.bias", true, {D}, &L.ln2_b);
+      ld.load(p + nm.o + dot_w, true, {D, D}, &L.w_o, true);
+      ld.load(p + nm.o + dot_b, true, {D}, &L.b_o);
+      ld.load(p + nm.ln1 + dot_w, true, {D}, &L.ln1_g);
+      ld.load(p + nm.ln1 + dot_b, true, {D}, &L.ln1_b);
+      ld.load(p + nm.ff1 + dot_w, true, {F, D}, &L.w_ff1, true);
+      ld.load(p + nm.ff1 + dot_b, true, {F}, &L.b_ff1);
+      ld.load(p + nm.ff2 + dot_w, true, {D, F}, &L.w_ff2, true);
+      ld.load(p + nm.ff2 + dot_b, true, {D}, &L.b_ff2);
+      ld.load(p + nm.ln2 + dot_w, true, {D}, &L.ln2_g);
+      ld.load(p + nm.ln2 + dot_b, true, {D}, &L.ln2_b);
     } else {  // GPT-2 Conv1D weights are already (in, out)
       const std::string p = "h." + std::to_string(l) + ".";
       ld.load(p + "ln_1.weight", true, {D}, &L.ln1_g);
@@ -427,38 +481,38 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
     case HeadKind::None:
       break;
     case HeadKind::MaskedLM:
-      ld.load("cls.predictions.transform.dense.weight", false, {D, D}, &w.mlm_w, true);
-      ld.load("cls.predictions.transform.dense.bias", false, {D}, &w.mlm_b);
-      ld.load("cls.predictions.transform.LayerNorm.weight", false, {D}, &w.mlm_ln_g);
-      ld.load("cls.predictions.transform.LayerNorm.bias", false, {D}, &w.mlm_ln_b);
-      if (ld.has("cls.predictions.decoder.weight", false))
-        ld.load("cls.predictions.decoder.weight", false, {V, D}, &w.decoder);
-      if (ld.has("cls.predictions.bias", false)) ld.load("cls.predictions.bias", false, {V}, &w.decoder_b);
-      else ld.load("cls.predictions.decoder.bias", false, {V}, &w.decoder_b);
+      ld.load(nm.mlm_dense + dot_w, false, {D, D}, &w.mlm_w, true);
+      ld.load(nm.mlm_dense + dot_b, false, {D}, &w.mlm_b);
+      ld.load(nm.mlm_ln + dot_w, false, {D}, &w.mlm_ln_g);
+      ld.load(nm.mlm_ln + dot_b, false, {D}, &w.mlm_ln_b);
+      if (ld.has(nm.mlm_decoder, false)) ld.load(nm.mlm_decoder, false, {V, D}, &w.decoder);
+      if (ld.has(nm.mlm_bias, false)) ld.load(nm.mlm_bias, false, {V}, &w.decoder_b);
+      else ld.load(nm.mlm_decoder_bias, false, {V}, &w.decoder_b);
       break;
     case HeadKind::CausalLM:
       if (ld.has("lm_head.weight", false)) ld.load("lm_head.weight", false, {V, D}, &w.decoder);
       break;
     case HeadKind::TokenClassification:
     case HeadKind::SequenceClassification: {
-      const Source* cw = ld.find("classifier.weight", false);
-      if (!cw) return Status::error(what + ": model.safetensors has no tensor 'classifier.weight' (config.json says " +
+      const std::string cls = cfg.head == HeadKind::SequenceClassification ? nm.seq_cls : "classifier";
+      const Source* cw = ld.find(cls + dot_w, false);
+      if (!cw) return Status::error(what + ": model.safetensors has no tensor '" + cls + ".weight' (config.json says " +
                                     cfg.architecture + ")");
       if (cw->view.shape.size() != 2 || cw->view.shape[1] != D)
-        return Status::error(what + "/" + cw->file + ": tensor 'classifier.weight' has shape " + shape_str(cw->view.shape) +
+        return Status::error(what + "/" + cw->file + ": tensor '" + cls + ".weight' has shape " + shape_str(cw->view.shape) +
                              ", config.json says [labels," + std::to_string(D) + "]");
       const int64_t n_labels = cw->view.shape[0];
-      if (n_labels <= 0) return Status::error(what + "/" + cw->file + ": classifier.weight has no labels");
+      if (n_labels <= 0) return Status::error(what + "/" + cw->file + ": " + cls + ".weight has no labels");
       if (!cfg.labels.empty() && static_cast<int64_t>(cfg.labels.size()) != n_labels)
         return Status::error(what + ": config.json id2label has " + std::to_string(cfg.labels.size()) +
-                             " labels but classifier.weight has " + std::to_string(n_labels));
+                             " labels but " + cls + ".weight has " + std::to_string(n_labels));
       if (cfg.labels.empty())
         for (int64_t i = 0; i < n_labels; i++) cfg.labels.push_back("LABEL_" + std::to_string(i));
-      ld.load("classifier.weight", false, {n_labels, D}, &w.cls_w, true);
-      ld.load("classifier.bias", false, {n_labels}, &w.cls_b);
+      ld.load(cls + dot_w, false, {n_labels, D}, &w.cls_w, true);
+      ld.load(cls + dot_b, false, {n_labels}, &w.cls_b);
       if (cfg.head == HeadKind::SequenceClassification) {
-        ld.load("pooler.dense.weight", true, {D, D}, &w.pool_w, true);
-        ld.load("pooler.dense.bias", true, {D}, &w.pool_b);
+        ld.load(nm.pool + dot_w, nm.pool_in_base, {D, D}, &w.pool_w, true);
+        ld.load(nm.pool + dot_b, nm.pool_in_base, {D}, &w.pool_b);
       }
       break;
     }
@@ -525,7 +579,7 @@ void Model::Impl::lm_head(const std::vector<int>& pos, int T, Activations* a) {
   const float* in = lm_in.data();
   if (cfg.head == HeadKind::MaskedLM) {
     gemm(P, D, D, lm_in.data(), D, w.mlm_w.data(), D, false, lm_t.data(), D, false);
-    bias_act(lm_t.data(), P, D, w.mlm_b.data(), cfg.act);
+    bias_act(lm_t.data(), P, D, w.mlm_b.data(), cfg.mlm_act);
     layer_norm(lm_t.data(), lm_t.data(), P, D, w.mlm_ln_g.data(), w.mlm_ln_b.data(), cfg.ln_eps);
     in = lm_t.data();
   }
@@ -581,7 +635,7 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
   if (!type_ids.empty()) {
     if (static_cast<int>(type_ids.size()) != T)
       return Status::error("input: " + std::to_string(type_ids.size()) + " token type ids for " + std::to_string(T) + " tokens");
-    for (int t = 0; t < T; t++)
+    for (int t = 0; t < T && c.variant != Variant::DistilBert; t++)  // DistilBERT takes no token types: ignored
       if (type_ids[t] < 0 || type_ids[t] >= std::max(1, c.type_vocab_size))
         return Status::error("input: token type id " + std::to_string(type_ids[t]) + " at position " + std::to_string(t) +
                              " is outside the model's " + std::to_string(c.type_vocab_size) + " token types");
@@ -615,14 +669,18 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
   a->v.resize(static_cast<size_t>(L) * TD);
   a->hidden.resize(static_cast<size_t>(L + 1) * TD);
 
-  // Embeddings: word + position (+ token type, then LayerNorm, for BERT).
+  // Embeddings: word + position (+ token type, then LayerNorm, for BERT). RoBERTa's position of token t is
+  // pad_id + (number of non-pad tokens up to t) and pad_id for a pad token (create_position_ids_from_input_ids).
   float* h0 = a->hidden.data();
+  int non_pad = 0;
   for (int t = 0; t < T; t++) {
     float* r = h0 + static_cast<size_t>(t) * D;
     const float* we = m.w.wte.data() + static_cast<size_t>(ids[t]) * D;
-    const float* pe = m.w.wpe.data() + static_cast<size_t>(t) * D;
+    int pos = t;
+    if (c.variant == Variant::Roberta) pos = ids[t] == c.pad_id ? c.pad_id : c.pad_id + ++non_pad;
+    const float* pe = m.w.wpe.data() + static_cast<size_t>(pos) * D;
     for (int i = 0; i < D; i++) r[i] = we[i] + pe[i];
-    if (c.family == Family::Bert) {
+    if (c.family == Family::Bert && !m.w.wtt.empty()) {
       const float* te = m.w.wtt.data() + static_cast<size_t>(type_ids.empty() ? 0 : type_ids[t]) * D;
       for (int i = 0; i < D; i++) r[i] += te[i];
     }
@@ -689,7 +747,8 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
     case HeadKind::SequenceClassification: {
       const int n = static_cast<int>(c.labels.size());
       gemm(1, D, D, last, D, m.w.pool_w.data(), D, false, m.lm_t.data(), D, false);
-      for (int i = 0; i < D; i++) m.lm_t[i] = std::tanh(m.lm_t[i] + m.w.pool_b[i]);
+      for (int i = 0; i < D; i++)
+        m.lm_t[i] = c.pool_relu ? std::max(0.f, m.lm_t[i] + m.w.pool_b[i]) : std::tanh(m.lm_t[i] + m.w.pool_b[i]);
       a->logit_cols = n;
       a->logits.resize(n);
       a->logit_positions.assign(1, 0);

@@ -11,7 +11,15 @@
 
 namespace attnviz {
 
+// Bert = bidirectional post-LN encoders (BERT and its relatives RoBERTa, XLM-RoBERTa, DistilBERT: see Variant);
+// Gpt2 = causal pre-LN decoders.
 enum class Family { Bert, Gpt2 };
+// Which encoder's parameter names and embedding rules a Family::Bert model uses (from config.json's architectures,
+// else model_type). Bert: "bert." names, positions 0..T-1, token types. Roberta (also XLM-RoBERTa): "roberta."
+// names with BERT's sub-names, positions from pad_token_id + 1 (transformers' create_position_ids_from_input_ids),
+// lm_head / classifier.dense+out_proj heads. DistilBert: "distilbert." names (q_lin, sa_layer_norm, ffn.lin1, ...),
+// no token types, optional sinusoidal positions, vocab_transform / pre_classifier heads.
+enum class Variant { Bert, Roberta, DistilBert };
 enum class Activation { GeluErf, GeluTanh, Relu };
 enum class HeadKind {
   None,                    // BertModel, GPT2Model: logits are empty
@@ -30,9 +38,15 @@ struct ModelConfig {
   int d_model = 0;      // hidden size D
   int d_head = 0;       // D / n_heads
   int d_ff = 0;         // intermediate size
-  int max_positions = 0;
+  int max_positions = 0;   // longest input in tokens (RoBERTa: position table rows - pad_token_id - 1)
   int vocab_size = 0;
-  int type_vocab_size = 0;  // BERT; 0 for GPT-2
+  int type_vocab_size = 0;  // BERT / RoBERTa; 0 for GPT-2 and DistilBERT (no token type embeddings)
+  Variant variant = Variant::Bert;
+  int position_rows = 0;    // rows of the position table (config max_position_embeddings / n_positions)
+  int pad_id = -1;          // RoBERTa: config pad_token_id (positions count from pad_id + 1; pad tokens get pad_id)
+  bool sinusoidal_positions = false;  // DistilBERT sinusoidal_pos_embds: fixed sin/cos table, not from the weights
+  Activation mlm_act = Activation::GeluErf;  // act of the MLM transform (BERT/DistilBERT: config act; RoBERTa: gelu)
+  bool pool_relu = false;   // sequence classification: ReLU after the pooler dense (DistilBERT) instead of tanh
   float ln_eps = 1e-12f;
   std::vector<std::string> labels;  // id2label in id order (classification heads), else empty
   std::string architecture;         // config.json architectures[0], e.g. "BertForMaskedLM"
@@ -80,7 +94,8 @@ class Model {
 
   const ModelConfig& config() const;
 
-  // Runs ids (T <= max_positions; the caller truncates) with token type ids (BERT; empty = all 0).
+  // Runs ids (T <= max_positions; the caller truncates) with token type ids (BERT / RoBERTa; empty = all 0;
+  // DistilBERT ignores them).
   // Fails with a message for ids out of the vocabulary or T out of range.
   Status forward(const std::vector<int32_t>& ids, const std::vector<int32_t>& type_ids, const ForwardOptions& opt,
                  Activations* out);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "sentencepiece.h"
 #include "unicode.h"
 
 namespace attnviz {
@@ -381,6 +382,9 @@ struct Seq {
   std::vector<std::pair<int32_t, int32_t>> offsets;  // (T)
   std::vector<uint8_t> special;                      // (T)
   std::vector<std::string> display;                  // (T)
+  // Tokens whose string is not the vocabulary's: an added token reports the text it matched (an lstrip "<mask>"
+  // is " <mask>", as Hugging Face's tokens), as (index, string).
+  std::vector<std::pair<size_t, std::string>> token_text;
   size_t size() const { return ids.size(); }
   void truncate(size_t n) {
     if (n >= ids.size()) return;
@@ -430,6 +434,7 @@ struct Tokenizer::Impl {
 
   // Post-processor (empty = none).
   std::vector<TemplateItem> single_template, pair_template;
+  bool pp_trim_offsets = false, pp_add_prefix_space = false;  // RobertaProcessing's trim_offsets / add_prefix_space
 
   // WordPiece
   StringIdTable wp_vocab;       // model vocabulary
@@ -452,6 +457,9 @@ struct Tokenizer::Impl {
   std::vector<std::string> token_bytes;    // (V) raw bytes each token stands for
   StringIdTable raw_vocab;                 // raw bytes -> id (ignore_merges only)
   bool add_prefix_space = false, use_regex = true, ignore_merges = false;
+
+  // SentencePiece Unigram (normalizer, Metaspace and model together; sentencepiece.h)
+  std::shared_ptr<const UnigramTokenizer> unigram;
 
   // Shared by encode() calls: one encode at a time holds it (the page and the CLI are single-threaded anyway).
   mutable std::mutex cache_mutex;
@@ -489,10 +497,12 @@ struct Tokenizer::Impl {
   void split_added(std::string_view text, size_t b, size_t e, bool normalized_pass, std::vector<Segment>* out) const;
   void encode_text(std::string_view text, Seq* out) const;
   void push_added(const AddedToken& t, int32_t ob, int32_t oe, Seq* out) const;
+  void push_added_text(std::string_view text, const Segment& sg, Seq* out) const;  // push_added + matched text
   void normalize_bert(std::string_view text, size_t b, size_t e, NormBuf* nb) const;
   void wordpiece_segment(const NormBuf& nb, size_t b, size_t e, Seq* out) const;
   void wordpiece_word(const NormBuf& nb, size_t wb, size_t we, Seq* out) const;
   void bytelevel_segment(std::string_view text, size_t b, size_t e, Seq* out) const;
+  void unigram_segment(std::string_view text, size_t b, size_t e, Seq* out) const;
   void bpe_word(std::string_view word, std::vector<int32_t>* ids, std::vector<uint16_t>* lens) const;
   std::string display_partial(std::string_view text, size_t tb, size_t te) const;
 };
@@ -570,6 +580,8 @@ void Tokenizer::Impl::finish() {
           raw_vocab.add(token_bytes[id], static_cast<int>(id));
       raw_vocab.finalize();
     }
+  } else if (kind == TokenizerKind::Unigram) {
+    for (size_t id = 0; id < id_to_token.size(); ++id) display_of_id[id] = unigram->display(id_to_token[id]);
   } else {
     for (size_t id = 0; id < id_to_token.size(); ++id) {
       const std::string& t = id_to_token[id];
@@ -676,6 +688,44 @@ void Tokenizer::Impl::push_added(const AddedToken& t, int32_t ob, int32_t oe, Se
   out->display.push_back(t.content);
 }
 
+void Tokenizer::Impl::push_added_text(std::string_view text, const Segment& sg, Seq* out) const {
+  const AddedToken& t = added[static_cast<size_t>(sg.added)];
+  if (text.substr(sg.b, sg.e - sg.b) != t.content) out->token_text.push_back({out->size(), std::string(text.substr(sg.b, sg.e - sg.b))});
+  push_added(t, static_cast<int32_t>(sg.b), static_cast<int32_t>(sg.e), out);
+}
+
+// RobertaProcessing's trim_offsets (tokenizers' processors/byte_level.rs process_offsets): a token whose string begins
+// (ends) with spaces, counted as characters that are 'Ġ' or Unicode whitespace, has its span start moved right (end
+// moved left) by that count, never past the other end; the first token keeps one leading space that
+// add_prefix_space put there.
+static void trim_offsets(const std::vector<std::string>& id_to_token, bool add_prefix_space, Seq* s) {
+  size_t next_text = 0;
+  UnicodePropsCursor props;
+  for (size_t i = 0; i < s->size(); ++i) {
+    const std::string* tok = nullptr;
+    while (next_text < s->token_text.size() && s->token_text[next_text].first < i) ++next_text;
+    if (next_text < s->token_text.size() && s->token_text[next_text].first == i) tok = &s->token_text[next_text].second;
+    else if (static_cast<size_t>(s->ids[i]) < id_to_token.size()) tok = &id_to_token[static_cast<size_t>(s->ids[i])];
+    if (!tok || tok->empty()) continue;
+    std::vector<char32_t> cps;
+    for (size_t p = 0; p < tok->size();) {
+      int len = 0;
+      cps.push_back(decode_utf8(tok->data() + p, tok->size() - p, &len));
+      p += static_cast<size_t>(len > 0 ? len : 1);
+    }
+    auto is_space = [&](char32_t c) { return c == 0x120 || uprops::is_white_space(props.get(c)); };
+    int32_t lead = 0, trail = 0;
+    while (lead < static_cast<int32_t>(cps.size()) && is_space(cps[static_cast<size_t>(lead)])) ++lead;
+    while (trail < static_cast<int32_t>(cps.size()) && is_space(cps[cps.size() - 1 - static_cast<size_t>(trail)])) ++trail;
+    auto& o = s->offsets[i];
+    if (lead > 0) {
+      if ((i == 0 || o.first == 0) && add_prefix_space && lead == 1) lead = 0;
+      o.first = std::min(o.first + lead, o.second);
+    }
+    if (trail > 0 && o.second >= trail) o.second = std::max(o.second - trail, o.first);
+  }
+}
+
 void Tokenizer::Impl::encode_text(std::string_view text, Seq* out) const {
   std::lock_guard<std::mutex> lock(cache_mutex);
   size_t guess = text.size() / 3 + 4;
@@ -693,7 +743,17 @@ void Tokenizer::Impl::encode_text(std::string_view text, Seq* out) const {
   std::vector<Segment> inner;
   for (const Segment& sg : segs) {
     if (sg.added >= 0) {
-      push_added(added[static_cast<size_t>(sg.added)], static_cast<int32_t>(sg.b), static_cast<int32_t>(sg.e), out);
+      push_added_text(text, sg, out);
+      continue;
+    }
+    if (kind == TokenizerKind::Unigram) {  // normalized added tokens are matched on the raw text too
+      inner.clear();
+      if (any_normalized_added) split_added(text, sg.b, sg.e, true, &inner);
+      else inner.push_back(sg);
+      for (const Segment& s2 : inner) {
+        if (s2.added >= 0) push_added_text(text, s2, out);
+        else unigram_segment(text, s2.b, s2.e, out);
+      }
       continue;
     }
     if (kind == TokenizerKind::ByteLevelBPE) {
@@ -1246,6 +1306,22 @@ void Tokenizer::Impl::bytelevel_segment(std::string_view text, size_t b, size_t 
   }
 }
 
+void Tokenizer::Impl::unigram_segment(std::string_view text, size_t b, size_t e, Seq* out) const {
+  std::vector<UnigramToken> toks;
+  unigram->encode(text, b, e, &toks);
+  for (UnigramToken& t : toks) {
+    const size_t id = static_cast<size_t>(t.id);
+    std::string shown = unigram->display(t.piece);
+    if (id >= id_to_token.size() || id_to_token[id] != t.piece) out->token_text.push_back({out->size(), t.piece});
+    out->ids.push_back(t.id);
+    out->offsets.push_back({t.begin, t.end});
+    out->special.push_back(0);
+    std::string label;
+    append_visible(&label, shown);
+    out->display.push_back(std::move(label));
+  }
+}
+
 // =====================================================================================================================
 // Loading.
 
@@ -1403,6 +1479,10 @@ Status read_post_processor(const json& pp, const std::string& where, Tokenizer::
     set_bert_template(im, static_cast<int>((*cls)[1].get<int64_t>()), (*cls)[0].get_ref<const std::string&>(),
                       static_cast<int>((*sep)[1].get<int64_t>()), (*sep)[0].get_ref<const std::string&>());
     if (type == "RobertaProcessing") {  // <s> A </s> </s> B </s>, all type 0
+      im->pp_trim_offsets = im->pp_add_prefix_space = true;  // tokenizers' defaults for absent keys
+      s = read_bool(pp, "trim_offsets", &im->pp_trim_offsets, where);
+      if (s) s = read_bool(pp, "add_prefix_space", &im->pp_add_prefix_space, where);
+      if (!s) return s;
       auto pt = im->pair_template;
       TemplateItem sep2 = pt[2];
       im->pair_template = {pt[0], pt[1], pt[2], sep2, pt[3], pt[4]};
@@ -1599,6 +1679,61 @@ Status finish_wordpiece(Tokenizer::Impl* im, const std::string& where) {
   return Status::success();
 }
 
+// The SentencePiece Unigram model's vocabulary as the tokenizer's, with `unigram` taking over normalization,
+// pre-tokenization and the model (sentencepiece.h).
+void adopt_unigram(UnigramTokenizer&& u, Tokenizer::Impl* im) {
+  im->kind = TokenizerKind::Unigram;
+  const auto& v = u.vocab();
+  for (size_t id = 0; id < v.size(); ++id) im->set_token(static_cast<int>(id), v[id].first);
+  im->unk = u.unk_id();
+  im->unk_token = v[static_cast<size_t>(u.unk_id())].first;
+  im->unigram = std::make_shared<const UnigramTokenizer>(std::move(u));
+}
+
+Status load_unigram_json(const json& root, const std::string& where, Tokenizer::Impl* im) {
+  UnigramTokenizer u;
+  Status s = UnigramTokenizer::from_tokenizer_json(root, where, &u);
+  if (!s) return s;
+  adopt_unigram(std::move(u), im);
+  if (const json* at = member(root, "added_tokens")) {
+    s = read_added_tokens(*at, where, im);
+    if (!s) return s;
+  }
+  if (const json* pp = member(root, "post_processor")) {
+    s = read_post_processor(*pp, where + ": post_processor", im);
+    if (!s) return s;
+  }
+  return Status::success();
+}
+
+// sentencepiece.bpe.model without tokenizer.json: as transformers' XLMRobertaTokenizer (<mask> with lstrip,
+// <s> A </s> / <s> A </s> </s> B </s>, all type ids 0).
+Status load_sentencepiece_model(std::string_view bytes, const std::string& where, Tokenizer::Impl* im) {
+  UnigramTokenizer u;
+  Status s = UnigramTokenizer::from_sentencepiece_model(bytes, where, &u);
+  if (!s) return s;
+  const int mask = static_cast<int>(u.vocab().size()) - 1;
+  adopt_unigram(std::move(u), im);
+  const char* names[] = {"<s>", "<pad>", "</s>", "<unk>"};
+  for (int id = 0; id < 4; ++id) {
+    AddedToken t;
+    t.content = names[id];
+    t.id = id;
+    t.special = true;
+    im->added.push_back(t);
+  }
+  AddedToken m;
+  m.content = "<mask>";
+  m.id = mask;
+  m.special = m.lstrip = true;
+  im->added.push_back(m);
+  set_bert_template(im, 0, "<s>", 2, "</s>");
+  auto pt = im->pair_template;
+  im->pair_template = {pt[0], pt[1], pt[2], pt[2], pt[3], pt[4]};
+  for (auto& t : im->pair_template) t.type_id = 0;
+  return Status::success();
+}
+
 Status load_tokenizer_json(std::string_view bytes, const std::string& where, Tokenizer::Impl* im) {
   json root;
   Status s = parse_json(bytes, where, &root);
@@ -1612,6 +1747,7 @@ Status load_tokenizer_json(std::string_view bytes, const std::string& where, Tok
   if (type.empty()) type = member(*model, "merges") ? "BPE" : "WordPiece";
   const json* vocab = member(*model, "vocab");
   if (!vocab) return Status::error(where + ": model has no 'vocab'");
+  if (type == "Unigram") return load_unigram_json(root, where, im);
 
   std::vector<std::string> pre_types;
   if (const json* pre = member(root, "pre_tokenizer")) {
@@ -1844,9 +1980,11 @@ Status Tokenizer::load(const FileMap& files, const std::string& what, Tokenizer*
                            " (the original GPT-2 files come as a pair)");
     s = load_bpe_files(get("encoder.json"), what + "/encoder.json", get("vocab.bpe"), what + "/vocab.bpe",
                        files, what, im.get());
+  } else if (has("sentencepiece.bpe.model")) {
+    s = load_sentencepiece_model(get("sentencepiece.bpe.model"), what + "/sentencepiece.bpe.model", im.get());
   } else {
     return Status::error(what + ": no tokenizer files (expected tokenizer.json, vocab.txt, vocab.json + merges.txt, "
-                         "or encoder.json + vocab.bpe)");
+                         "encoder.json + vocab.bpe, or sentencepiece.bpe.model)");
   }
   if (!s) return s;
   im->finish();
@@ -1872,6 +2010,10 @@ Encoding Tokenizer::encode(std::string_view text, std::string_view text_pair, co
   bool has_pair = !text_pair.empty();
   im.encode_text(text, &a);
   if (has_pair) im.encode_text(text_pair, &b);
+  if (im.pp_trim_offsets) {
+    trim_offsets(im.id_to_token, im.pp_add_prefix_space, &a);
+    if (has_pair) trim_offsets(im.id_to_token, im.pp_add_prefix_space, &b);
+  }
 
   const std::vector<TemplateItem>& tmpl = has_pair ? im.pair_template : im.single_template;
   bool use_template = opt.add_special && !tmpl.empty();
@@ -1913,32 +2055,39 @@ Encoding Tokenizer::encode(std::string_view text, std::string_view text_pair, co
   enc.offsets.reserve(total);
   enc.special.reserve(total);
   enc.display.reserve(total);
-  auto append_seq = [&](Seq& s, int type) {
+  enc.sequence_ids.reserve(total);
+  auto append_seq = [&](Seq& s, int type, int seq_id) {
+    size_t next_text = 0;
     for (size_t k = 0; k < s.size(); ++k) {
       int32_t id = s.ids[k];
       enc.ids.push_back(id);
-      enc.tokens.push_back(static_cast<size_t>(id) < im.id_to_token.size() ? im.id_to_token[static_cast<size_t>(id)]
-                                                                            : std::string());
+      if (next_text < s.token_text.size() && s.token_text[next_text].first == k)
+        enc.tokens.push_back(std::move(s.token_text[next_text++].second));
+      else
+        enc.tokens.push_back(static_cast<size_t>(id) < im.id_to_token.size() ? im.id_to_token[static_cast<size_t>(id)]
+                                                                              : std::string());
       enc.type_ids.push_back(type);
+      enc.sequence_ids.push_back(static_cast<int8_t>(seq_id));
       enc.offsets.push_back(s.offsets[k]);
       enc.special.push_back(s.special[k]);
       enc.display.push_back(std::move(s.display[k]));
     }
   };
   if (!use_template) {
-    append_seq(a, 0);
-    if (has_pair) append_seq(b, 1);
+    append_seq(a, 0, 0);
+    if (has_pair) append_seq(b, 1, 1);
     return enc;
   }
   for (const TemplateItem& t : tmpl) {
     if (t.is_sequence) {
-      append_seq(t.sequence == 0 ? a : b, t.type_id);
+      append_seq(t.sequence == 0 ? a : b, t.type_id, t.sequence == 0 ? 0 : 1);
       continue;
     }
     for (size_t k = 0; k < t.ids.size(); ++k) {
       enc.ids.push_back(t.ids[k]);
       enc.tokens.push_back(t.tokens[k]);
       enc.type_ids.push_back(t.type_id);
+      enc.sequence_ids.push_back(-1);
       enc.offsets.push_back({0, 0});
       enc.special.push_back(1);
       enc.display.push_back(t.tokens[k]);

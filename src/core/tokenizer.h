@@ -13,7 +13,7 @@
 
 namespace attnviz {
 
-enum class TokenizerKind { WordPiece, ByteLevelBPE };
+enum class TokenizerKind { WordPiece, ByteLevelBPE, Unigram };  // Unigram: SentencePiece (XLM-R), sentencepiece.h
 
 struct Encoding {
   std::vector<int32_t> ids;       // (T)
@@ -31,7 +31,17 @@ struct Encoding {
   // character begun by an earlier token as "·" + the character (never mojibake).
   std::vector<std::string> display;
   bool truncated = false;         // true when max_length cut the input
+  // (T) which text each token came from: 0 = text, 1 = text_pair, -1 = added by the post-processor (Hugging Face's
+  // sequence_ids; RoBERTa / XLM-R pairs have type id 0 on both texts, so type ids cannot tell).
+  std::vector<int8_t> sequence_ids;
 };
+
+// True when token i came from text_pair (its offsets index into the pair).
+inline bool token_from_pair(const Encoding& e, int i) {
+  if (i < 0) return false;
+  if (static_cast<size_t>(i) < e.sequence_ids.size()) return e.sequence_ids[static_cast<size_t>(i)] == 1;
+  return static_cast<size_t>(i) < e.type_ids.size() && e.type_ids[static_cast<size_t>(i)] == 1;
+}
 
 struct EncodeOptions {
   bool add_special = true;  // BERT: [CLS] A [SEP] (B [SEP]); GPT-2 adds none by default
@@ -46,7 +56,8 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
 
   // Loads from the files of a folder (base name -> bytes). Prefers tokenizer.json; then vocab.txt (with
-  // tokenizer_config.json if present); then vocab.json + merges.txt; then encoder.json + vocab.bpe.
+  // tokenizer_config.json if present); then vocab.json + merges.txt; then encoder.json + vocab.bpe; then
+  // sentencepiece.bpe.model (XLM-RoBERTa's SentencePiece Unigram model).
   // `what` names the source in error messages (a folder path or model name).
   static Status load(const FileMap& files, const std::string& what, Tokenizer* out);
   // A WordPiece vocabulary file itself (one token a line), BERT defaults (lowercase true).

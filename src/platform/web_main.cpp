@@ -461,7 +461,7 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_predictions() {
         std::string text;
         const int b = sp.begin < static_cast<int>(enc.offsets.size()) ? enc.offsets[sp.begin].first : -1;
         const int e = sp.end - 1 < static_cast<int>(enc.offsets.size()) ? enc.offsets[sp.end - 1].second : -1;
-        const bool in_pair = sp.begin < static_cast<int>(enc.type_ids.size()) && enc.type_ids[sp.begin] == 1;
+        const bool in_pair = token_from_pair(enc, sp.begin);
         const std::string& src = in_pair ? g_app.view.pair : g_app.view.text;
         if (b >= 0 && e > b && e <= static_cast<int>(src.size())) {
           text = src.substr(b, e - b);
