@@ -339,6 +339,7 @@
     requestModel(name) { setTimeout(() => loadBuiltin(name), 0); },
     openFiles(folder) { $(folder ? 'pick-folder' : 'pick-files').click(); },
     copyText(text) {
+      attnvizGlue.lastCopied = text;  // what the page last put on the clipboard (browser tests read it)
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(text).then(() => {}, () => showCopyBox(text));
       } else {

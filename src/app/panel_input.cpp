@@ -44,6 +44,7 @@ const Example kExamples[] = {
 }  // namespace
 
 void ui_set_text_box(TextBoxFn fn) { g_text_box = fn; }
+bool ui_text_box(const char* id, std::string* s, float height) { return input_multiline(id, s, height); }
 
 void draw_input_panel(App& app) {
   ViewState& v = app.view;
@@ -66,6 +67,9 @@ void draw_input_panel(App& app) {
         app_run_now(app);
       }
     }
+    ImGui::Separator();  // lesson tours (view_tour.cpp): each opens its own link, model included
+    for (const TourExample& t : tour_examples())
+      if (ImGui::Selectable(t.label.c_str())) app_apply_fragment(app, t.fragment);
     ImGui::EndCombo();
   }
   if (app.run_pending) {
