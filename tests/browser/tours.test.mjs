@@ -82,9 +82,12 @@ test('the issue\'s tour link: the steps in state(), Next / Back buttons and the 
 
 test('authoring: five steps by clicking Add step and typing captions; Copy tour link opens the same tour elsewhere',
      {skip}, async () => {
-  const a = await openPage(browser, server, `#model=zh-bert-mini&text=${pct(moon)}`);
+  const a = await openPage(browser, server, `#model=zh-bert-mini&text=${pct(moon)}`, {viewport: BIG});
   let b = null;
   try {
+    // Room in the side panel: fold Options and Predictions, open Lesson tour.
+    await clickItem(a.page, 'Options');
+    await clickItem(a.page, 'Predictions');
     await clickItem(a.page, 'Lesson tour');
     const views = [
       {view: 'model'},
