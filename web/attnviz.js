@@ -297,7 +297,7 @@
     t.spellcheck = false;
     t.setAttribute('autocomplete', 'off');
     t.setAttribute('autocapitalize', 'off');
-    t.setAttribute('aria-label', id === 'pair' ? 'Second text' : 'Text');
+    t.setAttribute('aria-label', id === 'pair' ? 'Second text' : id === 'say' ? 'Caption' : 'Text');
     t.style.display = 'none';
     let composing = false;  // pinyin etc.: send the text once the composition is done, not each keystroke of it
     const send = () => { if (runtime) Module.ccall('attnviz_box_input', null, ['string', 'string'], [id, t.value]); };

@@ -354,12 +354,12 @@ std::string tour_json(const App& app) {
 }
 
 std::string tour_set_json(App& app, const std::string& tour, const std::string& at) {
-  std::string bad;
   if (!tour.empty()) {
     const json j = json::parse(tour, nullptr, false);
     if (j.is_discarded() || !j.is_array()) return "tour (expected an array of steps)";
+    if (j.size() > kMaxTourSteps) return "tour (more than " + std::to_string(kMaxTourSteps) + " steps)";
     std::vector<TourStep> steps;
-    for (size_t i = 0; i < j.size() && i < kMaxTourSteps; ++i) {
+    for (size_t i = 0; i < j.size(); ++i) {
       const json& o = j[i];
       if (!o.is_object()) return "tour (step " + std::to_string(i + 1) + " is not an object)";
       TourStep raw;  // values as the link writes them, checked by parse_tour_step
@@ -403,7 +403,7 @@ std::string tour_set_json(App& app, const std::string& tour, const std::string& 
       return "at (a step number from 0 to the tour's length - 1)";
     tour_go(app, static_cast<int>(j.get<int64_t>()));
   }
-  return bad;
+  return std::string();
 }
 
 void draw_tour_bar(App& app) {
