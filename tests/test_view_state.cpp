@@ -84,7 +84,7 @@ std::string random_text(std::mt19937* rng, int max_chars) {
   return s;
 }
 
-ViewState random_state(std::mt19937* rng) {
+ViewState random_view(std::mt19937* rng) {
   auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(*rng); };
   ViewState s;
   const int m = pick(4);
@@ -126,6 +126,27 @@ ViewState random_state(std::mt19937* rng) {
   return s;
 }
 
+// A random view plus, one time in three, a random tour: each step a random subset of the keys that differ from
+// another random view, with a random caption (the link's delimiters, Chinese, emoji, **bold**, line breaks).
+ViewState random_state(std::mt19937* rng) {
+  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(*rng); };
+  ViewState s = random_view(rng);
+  if (pick(3) != 0) return s;
+  const int n = 1 + pick(6);
+  for (int k = 0; k < n; ++k) {
+    attnviz::TourStep step = attnviz::tour_step_between(s, random_view(rng), "");
+    std::vector<std::pair<std::string, std::string>> kept;
+    for (auto& kv : step.keys)
+      if (pick(3) == 0) kept.push_back(kv);
+    step.keys = kept;
+    step.say = pick(4) == 0 ? std::string() : random_text(rng, 60);
+    if (pick(3) == 0) step.say += "**bold**\nline 2: a, b % c & d # e + f";
+    s.tour.push_back(step);
+  }
+  s.at = pick(n);
+  return s;
+}
+
 void check_round_trip(const ViewState& s) {
   const std::string readable = attnviz::encode_fragment(s);
   const std::string compact = attnviz::encode_fragment_compact(s);
@@ -139,7 +160,8 @@ void check_round_trip(const ViewState& s) {
   bool url_safe = true;
   for (char c : readable) {
     url_safe = url_safe && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '.' || c == '_' || c == '~' || c == '%' || c == '=' || c == '&' || c == ',');
+                            c == '.' || c == '_' || c == '~' || c == '%' || c == '=' || c == '&' || c == ',' ||
+                            c == ':' || c == '*');
   }
   CHECK(url_safe);
   CHECK(compact.compare(0, 2, "z=") == 0);
@@ -462,7 +484,8 @@ TEST_CASE("view_state: random garbage never crashes and always yields a usable s
   const std::vector<std::string> pieces = {"model=", "text=", "pair=", "view=", "layer=", "head=", "token=", "z=",
                                            "cmap=",  "ko=",   "&",     "=",     "%",      "%E4",   "%B8",   "+",
                                            "#",      "\xFF",  "\xE4",  "1",     ".",      ",",     "-1",    "user:",
-                                           "matrix", "AQ",    "hash=", "threshold=", "\n", "embed", "床"};
+                                           "matrix", "AQ",    "hash=", "threshold=", "\n", "embed", "床",
+                                           "step=",  "at=",   ":",     "say:",  "layer:", "%252C", "model:"};
   for (int trial = 0; trial < 2000; ++trial) {
     std::string f;
     const int n = static_cast<int>(rng() % 30);
@@ -566,4 +589,265 @@ TEST_CASE("view_state: percent_encode") {
   CHECK(attnviz::percent_encode(" +&=#%/?") == "%20%2B%26%3D%23%25%2F%3F");
   CHECK(attnviz::percent_encode("床") == "%E5%BA%8A");
   CHECK(attnviz::percent_encode("😀") == "%F0%9F%98%80");
+}
+
+// ---- lesson tours -------------------------------------------------------------------------------------------------
+
+namespace {
+
+using attnviz::TourStep;
+using KeyList = std::vector<std::pair<std::string, std::string>>;
+
+// Decodes and expects exactly one notice, which contains every needle.
+DecodeResult decode_with_notices(const std::string& fragment, std::initializer_list<const char*> needles) {
+  DecodeResult r = attnviz::decode_fragment(fragment);
+  INFO("fragment: " << fragment.substr(0, 200) << "  notices: " << all_notices(r.notices));
+  CHECK(r.notices.size() == 1);
+  for (const char* n : needles) CHECK(all_notices(r.notices).find(n) != std::string::npos);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("tours: the issue's hand-written link opens to its steps") {
+  const DecodeResult r = attnviz::decode_fragment(
+      "#model=zh-bert-mini&text=%E5%BA%8A%E5%89%8D%E6%98%8E%E6%9C%88%E5%85%89"
+      "&step=view:model,say:Every%20head%20at%20once"
+      "&step=view:matrix,layer:2,head:5,token:3,say:Layer%202%252C%20head%205%253A%20**look**%250Ahere&at=0");
+  INFO(all_notices(r.notices));
+  CHECK(r.notices.empty());
+  CHECK(r.state.text == "床前明月光");
+  CHECK(r.state.view == attnviz::ViewKind::Model);  // the link's own keys stay the base
+  REQUIRE(r.state.tour.size() == 2);
+  CHECK(r.state.at == 0);
+  CHECK(r.state.tour[0].keys == KeyList{{"view", "model"}});
+  CHECK(r.state.tour[0].say == "Every head at once");
+  CHECK(r.state.tour[1].keys == KeyList{{"view", "matrix"}, {"layer", "2"}, {"head", "5"}, {"token", "3"}});
+  CHECK(r.state.tour[1].say == "Layer 2, head 5: **look**\nhere");
+  const ViewState s1 = attnviz::tour_step_state(r.state, 1);
+  CHECK(s1.view == attnviz::ViewKind::Matrix);
+  CHECK(s1.layer == 2);
+  CHECK(s1.head == 5);
+  CHECK(s1.token == 3);
+  CHECK(s1.text == "床前明月光");
+  CHECK(s1.at == 1);
+  CHECK(s1.tour == r.state.tour);
+  const ViewState s0 = attnviz::tour_step_state(r.state, 0);
+  CHECK(s0.view == attnviz::ViewKind::Model);
+  CHECK(s0.layer == 0);
+  CHECK(s0.at == 0);
+  // at= picks the step; out-of-range k in tour_step_state is clamped.
+  CHECK(attnviz::decode_fragment("step=layer:1&step=layer:2&at=1").state.at == 1);
+  CHECK(attnviz::tour_step_state(r.state, 7).at == 1);
+  CHECK(attnviz::tour_step_state(r.state, -3).at == 0);
+}
+
+TEST_CASE("tours: captions and values encoded once or twice, keys in any case, raw UTF-8") {
+  // A caption without , : % & # + may be encoded once; raw UTF-8 and '+' as a space (both decodings) work too.
+  const DecodeResult r = attnviz::decode_fragment(
+      "step=SAY:%E7%9C%8B%E8%BF%99%E9%87%8C,View:Lines&step=say:raw 中文 ok,layer: 3 ,HIDE:yes,cmap:grey"
+      "&step=say:50%25%20sure&step=text:a%252Cb%253Ac%2526d%2523e%252Bf%2525,say:");
+  INFO(all_notices(r.notices));
+  CHECK(r.notices.empty());
+  REQUIRE(r.state.tour.size() == 4);
+  CHECK(r.state.tour[0].say == "看这里");
+  CHECK(r.state.tour[0].keys == KeyList{{"view", "lines"}});
+  CHECK(r.state.tour[1].say == "raw 中文 ok");
+  CHECK(r.state.tour[1].keys == KeyList{{"layer", "3"}, {"cmap", "gray"}, {"hide", "1"}});  // canonical order, values
+  CHECK(r.state.tour[2].say == "50% sure");  // an invalid second escape stays as typed
+  CHECK(r.state.tour[3].keys == KeyList{{"text", "a,b:c&d#e+f%"}});
+  CHECK(r.state.tour[3].say.empty());
+  CHECK(attnviz::tour_step_state(r.state, 3).text == "a,b:c&d#e+f%");
+  // Every step key, and ko with its ',' encoded twice.
+  const DecodeResult all = attnviz::decode_fragment(
+      "step=text:x,pair:y,view:neuron,layer:1,head:2,token:none,cmap:magma,scale:log,threshold:0.25,hide:0,"
+      "merge:words,ko:1.2%252C0.1");
+  INFO(all_notices(all.notices));
+  CHECK(all.notices.empty());
+  REQUIRE(all.state.tour.size() == 1);
+  CHECK(all.state.tour[0].keys.size() == 12);
+  const ViewState s = attnviz::tour_step_state(all.state, 0);
+  CHECK(s.text == "x");
+  CHECK(s.pair == "y");
+  CHECK(s.view == attnviz::ViewKind::Neuron);
+  CHECK(s.token == -1);
+  CHECK(s.scale == attnviz::Scale::Log);
+  CHECK(s.threshold == 0.25f);
+  CHECK(s.merge == attnviz::Merge::Words);
+  CHECK(s.knocked_out == std::vector<HeadRef>{{0, 1}, {1, 2}});
+}
+
+TEST_CASE("tours: each step applies on top of the step before it") {
+  const DecodeResult r =
+      attnviz::decode_fragment("view=lines&layer=4&step=say:start&step=head:3&step=layer:1,cmap:magma&step=view:stats");
+  CHECK(r.notices.empty());
+  ViewState s = attnviz::tour_step_state(r.state, 0);
+  CHECK(s.view == attnviz::ViewKind::Lines);
+  CHECK(s.layer == 4);
+  s = attnviz::tour_step_state(r.state, 1);
+  CHECK((s.layer == 4 && s.head == 3));
+  s = attnviz::tour_step_state(r.state, 2);
+  CHECK((s.layer == 1 && s.head == 3 && s.colormap == attnviz::Colormap::Magma && s.view == attnviz::ViewKind::Lines));
+  s = attnviz::tour_step_state(r.state, 3);
+  CHECK((s.layer == 1 && s.head == 3 && s.colormap == attnviz::Colormap::Magma && s.view == attnviz::ViewKind::Stats));
+}
+
+TEST_CASE("tours: the page writes captions encoded twice where needed, exactly") {
+  ViewState s;
+  s.text = "ab";
+  s.tour = {TourStep{{{"view", "matrix"}, {"layer", "2"}}, "Layer 2, head 0: 50% **here**\n#1 & +"},
+            TourStep{{{"ko", "0.3,2.5"}}, ""}, TourStep{{}, ""}};
+  s.at = 1;
+  const std::string f = attnviz::encode_fragment(s);
+  CHECK(f == "model=zh-bert-mini&text=ab&step=view:matrix,layer:2,say:Layer%202%252C%20head%200%253A%2050%2525%20"
+             "**here**%0A%25231%20%2526%20%252B&step=ko:0.3%252C2.5&step=say:&at=1");
+  const DecodeResult r = attnviz::decode_fragment(f);
+  CHECK(r.notices.empty());
+  CHECK(r.state == s);
+  // format_tour_step is the inverse of parse_tour_step.
+  for (const TourStep& step : s.tour) {
+    TourStep back;
+    std::string why;
+    CHECK(attnviz::parse_tour_step(attnviz::format_tour_step(step), &back, &why));
+    CHECK(back == step);
+  }
+}
+
+TEST_CASE("tours: hand-built tours round-trip through both forms, and z= carries them") {
+  ViewState s;
+  s.text = "The cat sat on the mat.";
+  s.model = "gpt2-mini";
+  s.tour.push_back(TourStep{{}, "**Welcome.** Every head, every layer."});
+  s.tour.push_back(TourStep{{{"view", "matrix"}, {"layer", "3"}, {"head", "1"}}, "一个头：看前一个词。\n第二行"});
+  s.tour.push_back(TourStep{{{"text", "床前明月光，疑是地上霜。 & = + % # , :"}, {"token", "none"}}, "a, b: c"});
+  s.at = 2;
+  check_round_trip(s);
+  s.embed = true;
+  s.at = 0;
+  check_round_trip(s);
+  // The compact form holds the steps (a hand-built one too), and steps after z= replace the ones inside.
+  CHECK(attnviz::decode_fragment(attnviz::encode_fragment_compact(s)).state.tour == s.tour);
+  const DecodeResult z = attnviz::decode_fragment("z=" + literal_compact("step=layer:1,say:a%252Cb&step=head:2&at=1"));
+  INFO(all_notices(z.notices));
+  CHECK(z.notices.empty());
+  REQUIRE(z.state.tour.size() == 2);
+  CHECK(z.state.tour[0].say == "a,b");
+  CHECK(z.state.at == 1);
+  const DecodeResult over = attnviz::decode_fragment(attnviz::encode_fragment_compact(s) + "&step=view:stats");
+  CHECK(over.notices.empty());
+  CHECK(over.state.tour.size() == 1);
+  // The longest caption a step holds.
+  s.tour[0].say = std::string(attnviz::kMaxCaptionBytes, 'x');
+  check_round_trip(s);
+}
+
+TEST_CASE("tours: tour_step_between records only the keys that changed") {
+  ViewState a, b;
+  CHECK(attnviz::tour_step_between(a, b, "same").keys.empty());
+  b.view = attnviz::ViewKind::Matrix;
+  b.layer = 2;
+  b.token = 4;
+  b.model = "gpt2-mini";  // not a step key
+  b.embed = true;         // nor this
+  b.knocked_out = {{1, 1}};
+  const TourStep st = attnviz::tour_step_between(a, b, "c");
+  CHECK(st.keys == KeyList{{"view", "matrix"}, {"layer", "2"}, {"token", "4"}, {"ko", "1.1"}});
+  CHECK(st.say == "c");
+  ViewState back = b;
+  back.token = -1;
+  back.knocked_out.clear();
+  CHECK(attnviz::tour_step_between(b, back, "").keys == KeyList{{"token", "none"}, {"ko", ""}});
+  // Replaying recorded steps gives the recorded states.
+  std::mt19937 rng(31);
+  for (int trial = 0; trial < 100; ++trial) {
+    ViewState base = random_view(&rng);
+    base.tour.clear();
+    std::vector<ViewState> wanted;
+    ViewState prev = base;
+    for (int k = 0; k < 4; ++k) {
+      ViewState next = random_view(&rng);
+      base.tour.push_back(attnviz::tour_step_between(prev, next, "step"));
+      wanted.push_back(next);
+      prev = next;
+    }
+    for (int k = 0; k < 4; ++k) {
+      const ViewState got = attnviz::tour_step_state(base, k);
+      CHECK(attnviz::tour_step_between(got, wanted[k], "").keys.empty());
+    }
+  }
+}
+
+TEST_CASE("tours: bad steps are dropped with a notice naming the step and the problem") {
+  struct Bad {
+    const char* step;
+    std::initializer_list<const char*> needles;
+  };
+  const Bad bad[] = {
+      {"model:gpt2-mini,say:hi", {"tour step 2", "cannot change the model"}},
+      {"hash:abcd", {"tour step 2", "cannot change the model"}},
+      {"embed:1", {"tour step 2", "\"embed\" is not a step key"}},
+      {"url:https%253A%252F%252Fexample.org", {"tour step 2", "\"url\" is not a step key"}},
+      {"at:1", {"tour step 2", "not a step key"}},
+      {"layer", {"tour step 2", "not key:value"}},
+      {"ko:1.2,3.4", {"tour step 2", "\"3.4\" is not key:value", "%252C"}},
+      {"layer:1,layer:2", {"tour step 2", "layer appears twice"}},
+      {"say:a,say:b", {"tour step 2", "say appears twice"}},
+      {"layer:abc", {"tour step 2", "layer:abc is not a 0-based number"}},
+      {"layer:-2", {"tour step 2", "layer:-2"}},
+      {"view:matrx", {"tour step 2", "view:matrx is not one of"}},
+      {"threshold:2", {"tour step 2", "threshold:2 is not a number from 0 to 1"}},
+      {"hide:", {"tour step 2", "hide: is not 1 or 0"}},
+      {"ko:1.x", {"tour step 2", "layer.head"}},
+      {"text:%25E4", {"tour step 2", "not UTF-8"}},
+  };
+  for (const Bad& b : bad) {
+    const DecodeResult r =
+        decode_with_notices(std::string("view=lines&step=layer:1&step=") + b.step + "&step=head:2&at=1", b.needles);
+    // The good steps keep their order; at=1 now names the step after the dropped one.
+    REQUIRE(r.state.tour.size() == 2);
+    CHECK(r.state.tour[0].keys == KeyList{{"layer", "1"}});
+    CHECK(r.state.tour[1].keys == KeyList{{"head", "2"}});
+    CHECK(r.state.at == 1);
+    CHECK(r.state.view == attnviz::ViewKind::Lines);
+  }
+  // A too-long caption, a too-long text.
+  decode_with_notices("step=say:" + std::string(attnviz::kMaxCaptionBytes + 1, 'x'), {"tour step 1", "4001 bytes"});
+  std::string long_text = "step=text:";
+  long_text.append(attnviz::kMaxTextBytes + 1, 'x');
+  CHECK(decode_with_notices(long_text, {"tour step 1", "cut to"}).state.tour.empty());
+  // Too many steps: the first kMaxTourSteps are kept, one notice.
+  std::string many;
+  for (size_t i = 0; i < attnviz::kMaxTourSteps + 5; ++i) many += "&step=layer:" + std::to_string(i % 10);
+  CHECK(decode_with_notices(many, {"more than 100 steps", "last 5"}).state.tour.size() == attnviz::kMaxTourSteps);
+  // at= problems: not a number, beyond the tour, without a tour; all start at step 0.
+  CHECK(decode_with_notices("step=layer:1&step=layer:2&at=x", {"at=x is not a 0-based step number"}).state.at == 0);
+  CHECK(decode_with_notices("step=layer:1&step=layer:2&at=2", {"at=2 is beyond the tour's 2 steps"}).state.at == 0);
+  CHECK(decode_with_notices("layer=3&at=1", {"at=1", "no (usable) step="}).state.at == 0);
+  CHECK(decode_with_notices("step=model:gpt2-mini&at=0", {"cannot change the model"}).notices.size() == 1);
+  // An invalid escape in the step itself is kept as typed, with a notice; the step stays.
+  const DecodeResult esc = decode_with_notices("step=say:100%ZZ", {"tour step 1", "invalid %-escape"});
+  REQUIRE(esc.state.tour.size() == 1);
+  CHECK(esc.state.tour[0].say == "100%ZZ");
+  // An empty step is a step (a caption-less stop); empty pairs are harmless.
+  const DecodeResult empty = attnviz::decode_fragment("step=&step=,,layer:2,");
+  CHECK(empty.notices.empty());
+  CHECK(empty.state.tour.size() == 2);
+  // The notice quotes a hostile step safely: short, valid UTF-8, no control characters.
+  const DecodeResult h = attnviz::decode_fragment("step=zz:%0A%0D" + std::string(200, 'y') + "\xFF");
+  REQUIRE(h.notices.size() == 1);
+  CHECK(valid_utf8(h.notices[0]));
+  CHECK(h.notices[0].size() < 300);
+  CHECK(h.notices[0].find('\n') == std::string::npos);
+}
+
+TEST_CASE("tours: apply_fragment replaces the tour only when the fragment has steps; at= moves") {
+  ViewState s = attnviz::decode_fragment("step=layer:1&step=layer:2&step=layer:3").state;
+  REQUIRE(s.tour.size() == 3);
+  CHECK(attnviz::apply_fragment("at=2", &s).empty());
+  CHECK(s.at == 2);
+  CHECK(s.tour.size() == 3);
+  CHECK(attnviz::apply_fragment("view=matrix", &s).empty());
+  CHECK((s.at == 2 && s.tour.size() == 3));
+  CHECK(attnviz::apply_fragment("step=head:1", &s).empty());
+  CHECK((s.at == 0 && s.tour.size() == 1));
 }

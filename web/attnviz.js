@@ -299,7 +299,7 @@
     t.spellcheck = false;
     t.setAttribute('autocomplete', 'off');
     t.setAttribute('autocapitalize', 'off');
-    t.setAttribute('aria-label', id === 'pair' ? 'Second text' : 'Text');
+    t.setAttribute('aria-label', id === 'pair' ? 'Second text' : id === 'say' ? 'Caption' : 'Text');
     t.style.display = 'none';
     let composing = false;  // pinyin etc.: send the text once the composition is done, not each keystroke of it
     const send = () => { if (runtime) Module.ccall('attnviz_box_input', null, ['string', 'string'], [id, t.value]); };
@@ -341,6 +341,7 @@
     requestModel(name) { setTimeout(() => loadBuiltin(name), 0); },
     openFiles(folder) { $(folder ? 'pick-folder' : 'pick-files').click(); },
     copyText(text) {
+      attnvizGlue.lastCopied = text;  // what the page last put on the clipboard (browser tests read it)
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(text).then(() => {}, () => showCopyBox(text));
       } else {

@@ -259,6 +259,10 @@ void app_apply_fragment(App& app, const std::string& fragment) {
   std::string current = app.model ? app.model->name : "";
   std::string wanted = r.state.model;
   app.view = r.state;
+  if (!r.state.tour.empty()) {  // a lesson tour: the link's keys are the base, the view is step at's
+    app.tour_base = r.state;
+    app.view = tour_step_state(r.state, r.state.at);
+  }
   app.embed = r.state.embed;
   g_clamp_with_notices = true;
   if (wanted != current) {
@@ -285,6 +289,7 @@ void app_apply_fragment(App& app, const std::string& fragment) {
 }
 
 std::string app_fragment(const App& app) {
+  if (!app.view.tour.empty()) return tour_fragment(app, false);
   ViewState s = app.view;
   s.embed = app.embed;
   if (s.text.size() + s.pair.size() > 1500) return encode_fragment_compact(s);
@@ -389,6 +394,8 @@ std::string app_state_json(const App& app) {
   for (const HeadRef& k : v.knocked_out) ko.push_back(json::array({k.layer, k.head}));
   j["knockout"] = ko;
   j["embed"] = app.embed;
+  j["tour"] = json::parse(tour_json(app), nullptr, false);
+  j["at"] = v.at;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -416,6 +423,10 @@ Status app_set_state_json(App& app, const std::string& text) {
   };
   std::string s;
   bool rerun = false;
+  if (j.contains("tour") || j.contains("at")) {  // lesson tours first: other keys then change the step's view
+    const std::string why = tour_set_json(app, j.contains("tour") ? j["tour"].dump() : "", j.contains("at") ? j["at"].dump() : "");
+    if (!why.empty()) bad.push_back(why);
+  }
   if (get_str("text", &s) && s != v.text) v.text = s, rerun = true;
   if (get_str("pair", &s) && s != v.pair) v.pair = s, rerun = true;
   if (get_str("view", &s)) {

@@ -88,6 +88,7 @@ struct App {
   uint64_t run_count = 0;               // runs done (test hook)
   std::string wanted_hash;              // a link asked for user:<name> with this hash: the files still have to come
   bool embed = false;                   // side panels hidden (ViewState.embed, or the page was told so)
+  ViewState tour_base;                  // under a lesson tour (view.tour non-empty): the link's own keys (view_tour.cpp)
 };
 
 // Actions (app.cpp).
@@ -136,6 +137,26 @@ void draw_rollout_view(App& app);     // mean over heads and attention rollout
 void draw_stats_view(App& app);       // sortable per-head statistics table with small multiples
 void draw_predictions_panel(App& app);  // MLM top 5 at [MASK], GPT-2 top 10 next (append), NER spans
 void draw_knockout_panel(App& app);   // switch heads off
+// Lesson tours (view_tour.cpp; steps and their link format in view_state.h). The tour is app.view.tour, the current
+// step app.view.at; app.tour_base holds the keys step 0 applies on top of.
+void draw_tour_bar(App& app);     // caption, Back / Next, k / n and the step list, when a tour is present
+void draw_tour_panel(App& app);   // authoring: Add step, caption, Update step, Move up/down, Delete step, Copy tour link
+void tour_go(App& app, int k);    // show step k's state (clamped into the tour); re-runs when its text differs
+void tour_add_step(App& app);     // record the current view as a step after the current one (the first: the base)
+void tour_update_step(App& app);  // replace the current step's view by the current view
+void tour_move_step(App& app, int k, int to);  // swap steps k and to, keeping every step's view
+void tour_delete_step(App& app, int k);
+std::string tour_fragment(const App& app, bool from_start);  // the tour's link (at=0 when from_start)
+std::string tour_json(const App& app);  // the steps as a JSON array of {say, view, layer, ...} (state() names)
+// Test hook: setState's "tour" (a JSON array as tour_json gives, "" = absent) and "at" (JSON number, "" = absent).
+// Returns "" or what was wrong (the key and why).
+std::string tour_set_json(App& app, const std::string& tour, const std::string& at);
+struct TourExample {
+  std::string label;     // in the Examples menu
+  std::string fragment;  // the tour's link (model, text, steps)
+};
+const std::vector<TourExample>& tour_examples();
+
 // Menu items (call inside a BeginMenu/BeginPopup): attention of the selected head / all heads as JSON or CSV, and a
 // PNG of the page at 2x, through PlatformHooks.download / save_png (view_export.cpp).
 void draw_export_menu(App& app);

@@ -1,6 +1,7 @@
 // Input and options panels: the text (and optional BERT pair) that re-runs the model as you type, and the display
 // options every heatmap shares (colormap, scale, threshold, special tokens, merging).
 #include <imgui.h>
+#include <imgui_internal.h>  // ImGuiTestEngineHook_ItemInfo
 
 #include <cstdio>
 
@@ -44,6 +45,7 @@ const Example kExamples[] = {
 }  // namespace
 
 void ui_set_text_box(TextBoxFn fn) { g_text_box = fn; }
+bool ui_text_box(const char* id, std::string* s, float height) { return input_multiline(id, s, height); }
 
 void draw_input_panel(App& app) {
   ViewState& v = app.view;
@@ -58,7 +60,10 @@ void draw_input_panel(App& app) {
                 "look across the [SEP] boundary show up here.");
     if (input_multiline("pair", &v.pair, ImGui::GetTextLineHeight() * 2.5f)) app_request_run(app);
   }
-  if (ImGui::BeginCombo("##examples", "Examples…", ImGuiComboFlags_HeightLarge)) {
+  const bool examples_open = ImGui::BeginCombo("##examples", "Examples…", ImGuiComboFlags_HeightLarge);
+  // The combo's label is hidden; announce its preview text to items() so scripts can find and click it.
+  if (!examples_open) ImGuiTestEngineHook_ItemInfo(ImGui::GetCurrentContext(), ImGui::GetItemID(), "Examples…", 0);
+  if (examples_open) {
     for (const Example& e : kExamples) {
       if (ImGui::Selectable(e.label)) {
         v.text = e.text;
@@ -66,6 +71,9 @@ void draw_input_panel(App& app) {
         app_run_now(app);
       }
     }
+    ImGui::Separator();  // lesson tours (view_tour.cpp): each opens its own link, model included
+    for (const TourExample& t : tour_examples())
+      if (ImGui::Selectable(t.label.c_str())) app_apply_fragment(app, t.fragment);
     ImGui::EndCombo();
   }
   if (app.run_pending) {

@@ -288,6 +288,7 @@ void ui_frame(App& app) {
                    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
   if (!app.embed) draw_top_bar(app);
   draw_notices(app);
+  draw_tour_bar(app);
   float status_h = ImGui::GetFrameHeightWithSpacing() + 4;
   ImVec2 avail = ImGui::GetContentRegionAvail();
   float body_h = std::max(100.0f, avail.y - status_h);
@@ -299,6 +300,7 @@ void ui_frame(App& app) {
     if (ImGui::CollapsingHeader("Predictions", ImGuiTreeNodeFlags_DefaultOpen) && app.run.valid)
       draw_predictions_panel(app);
     if (ImGui::CollapsingHeader("Knock out heads") && app.run.valid) draw_knockout_panel(app);
+    if (ImGui::CollapsingHeader("Lesson tour")) draw_tour_panel(app);
     ImGui::EndChild();
     ImGui::SameLine();
   }

@@ -23,5 +23,8 @@ void ui_arrow_pressed(App& app, int d_layer, int d_head);
 // the user changed *s this frame.
 using TextBoxFn = bool (*)(const char* id, std::string* s, float height);
 void ui_set_text_box(TextBoxFn fn);
+// A multi-line text box as the input panel draws them (the platform's, when it has one); `id` names it ("say": the
+// tour caption). Returns true when the user changed *s this frame.
+bool ui_text_box(const char* id, std::string* s, float height);
 
 }  // namespace attnviz

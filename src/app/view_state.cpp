@@ -250,6 +250,7 @@ struct Entry {
   std::string value;  // raw (still percent-encoded)
   int count = 0;      // times the key appeared
   bool bare = false;  // "&embed" without '='
+  std::vector<std::string> all;  // every raw value in link order (step= repeats)
 };
 using Entries = std::map<std::string, Entry>;  // by lower-case key
 
@@ -265,6 +266,7 @@ void gather_pairs(std::string_view fragment, Entries* entries) {
       e.count++;
       e.bare = eq == std::string_view::npos;
       e.value = e.bare ? std::string() : std::string(part.substr(eq + 1));
+      e.all.push_back(e.value);
     }
     start = end + 1;
   }
@@ -485,10 +487,83 @@ std::string encode_with(const ViewState& s, Escape escape) {
   return out;
 }
 
+// ---- lesson tours ----------------------------------------------------------------------------------------------
+
+// Inside a step, a value's ',' ':' '%' '&' '#' '+' are escaped (the step's own split characters, and those a link
+// would lose); the step as a whole is escaped again by the link (tour_part).
+std::string step_value_escape(const std::string& v) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(v.size());
+  for (char ch : v) {
+    if (ch == ',' || ch == ':' || ch == '%' || ch == '&' || ch == '#' || ch == '+') {
+      out.push_back('%');
+      out.push_back(kHex[static_cast<unsigned char>(ch) >> 4]);
+      out.push_back(kHex[static_cast<unsigned char>(ch) & 15]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  return out;
+}
+
+// The readable form's escaping of a step= value: percent_encode, but the step's ':' and ',' stay as they are, and
+// so does '*' (**bold** in captions; encodeURIComponent keeps it too).
+std::string step_link_escape(const std::string& step) {
+  std::string out;
+  size_t start = 0;
+  while (start <= step.size()) {
+    size_t end = step.find_first_of(":,*", start);
+    if (end == std::string::npos) end = step.size();
+    out += percent_encode(step.substr(start, end - start));
+    if (end < step.size()) out.push_back(step[end]);
+    start = end + 1;
+  }
+  return out;
+}
+
+// The value of step key `key` in state s, in canonical form ("" for an unknown key).
+std::string step_field(const ViewState& s, std::string_view key) {
+  if (key == "text") return s.text;
+  if (key == "pair") return s.pair;
+  if (key == "view") return view_name(s.view);
+  if (key == "layer") return std::to_string(s.layer);
+  if (key == "head") return std::to_string(s.head);
+  if (key == "token") return s.token < 0 ? std::string("none") : std::to_string(s.token);
+  if (key == "cmap") return colormap_name(s.colormap);
+  if (key == "scale") return scale_name(s.scale);
+  if (key == "threshold") return format_float(s.threshold);
+  if (key == "hide") return s.hide_special ? "1" : "0";
+  if (key == "merge") return merge_name(s.merge);
+  if (key == "ko") {
+    std::string out;
+    for (size_t k = 0; k < s.knocked_out.size(); ++k)
+      out += (k ? "," : "") + std::to_string(s.knocked_out[k].layer) + "." + std::to_string(s.knocked_out[k].head);
+    return out;
+  }
+  return std::string();
+}
+
+// The step's keys as a readable-form fragment for apply_fragment ("layer=2&view=matrix").
+std::string step_fragment(const std::vector<std::pair<std::string, std::string>>& keys) {
+  std::string out;
+  for (const auto& [k, v] : keys) out += (out.empty() ? "" : "&") + k + "=" + percent_encode(v);
+  return out;
+}
+
+// "&step=...&step=...&at=k", each step escaped by `escape` (readable: step_link_escape; compact: minimal_escape).
+template <typename Escape>
+std::string tour_part(const ViewState& s, Escape escape) {
+  std::string out;
+  for (const TourStep& step : s.tour) out += "&step=" + escape(format_tour_step(step));
+  if (!s.tour.empty() && s.at > 0) out += "&at=" + std::to_string(s.at);
+  return out;
+}
+
 // ---- decoding --------------------------------------------------------------------------------------------------
 
 constexpr const char* kKnownKeys[] = {"model", "hash",  "text",      "pair", "view",  "layer", "head", "token",
-                                      "cmap",  "scale", "threshold", "hide", "merge", "ko",    "embed"};
+                                      "cmap",  "scale", "threshold", "hide", "merge", "ko",    "embed", "step", "at"};
 
 class Decoder {
  public:
@@ -538,7 +613,7 @@ class Decoder {
 
   // Unknown keys are listed once by note_unknown, however often they appear.
   void note_duplicate(const std::string& key, const Entry& e) {
-    if (e.count > 1 && known(key))
+    if (e.count > 1 && known(key) && key != "step")
       note(quoted(key) + "= appears " + std::to_string(e.count) + " times in the link; using the last one");
   }
 
@@ -723,6 +798,51 @@ class Decoder {
                                                      {"token", Merge::Tokens}, {"word", Merge::Words}});
     apply_knocked_out(e);
     apply_bool(e, "embed", &s_->embed);
+    apply_tour(e);
+  }
+
+  // step= (all of them, in order) replaces the tour; at= picks a step of the (new or current) tour.
+  void apply_tour(const Entries& entries) {
+    if (const auto it = entries.find("step"); it != entries.end()) {
+      std::vector<TourStep> steps;
+      int over = 0;
+      for (size_t i = 0; i < it->second.all.size(); ++i) {
+        const std::string& raw = it->second.all[i];
+        const std::string n = "tour step " + std::to_string(i + 1);
+        std::string once, first_bad, why;
+        if (percent_decode(raw, &once, &first_bad) > 0)
+          note(n + ": an invalid %-escape (" + quoted(first_bad) + ") kept as typed; write a percent sign as %25");
+        TourStep step;
+        if (!parse_tour_step(once, &step, &why)) {
+          note(n + " (" + quoted(once) + ") dropped: " + why);
+        } else if (steps.size() >= kMaxTourSteps) {
+          ++over;
+        } else {
+          steps.push_back(std::move(step));
+        }
+      }
+      if (over > 0)
+        note("the tour has more than " + std::to_string(kMaxTourSteps) + " steps; the last " + std::to_string(over) +
+             " were dropped");
+      s_->tour = std::move(steps);
+      s_->at = 0;
+    }
+    std::string raw;
+    if (!value(entries, "at", &raw)) return;
+    int k = 0;
+    if (!parse_index(trim(raw), &k)) {
+      note("at=" + quoted(raw) + " is not a 0-based step number; starting at step 1 (at=0)");
+      s_->at = 0;
+    } else if (s_->tour.empty()) {
+      if (k != 0) note("at=" + quoted(raw) + " names a tour step, but the link has no (usable) step=; ignored");
+      s_->at = 0;
+    } else if (k >= static_cast<int>(s_->tour.size())) {
+      note("at=" + std::to_string(k) + " is beyond the tour's " + std::to_string(s_->tour.size()) +
+           " steps (at=0 to " + std::to_string(s_->tour.size() - 1) + "); starting at step 1 (at=0)");
+      s_->at = 0;
+    } else {
+      s_->at = k;
+    }
   }
 
   ViewState* s_;
@@ -735,7 +855,7 @@ bool ViewState::operator==(const ViewState& o) const {
   return model == o.model && model_hash == o.model_hash && text == o.text && pair == o.pair && view == o.view &&
          layer == o.layer && head == o.head && token == o.token && colormap == o.colormap && scale == o.scale &&
          threshold == o.threshold && hide_special == o.hide_special && merge == o.merge &&
-         knocked_out == o.knocked_out && embed == o.embed;
+         knocked_out == o.knocked_out && embed == o.embed && tour == o.tour && at == o.at;
 }
 
 const char* view_name(ViewKind v) { return kViewNames[static_cast<size_t>(v)]; }
@@ -765,9 +885,120 @@ std::string percent_encode(const std::string& utf8) {
   return out;
 }
 
-std::string encode_fragment(const ViewState& s) { return encode_with(s, percent_encode); }
+std::string encode_fragment(const ViewState& s) { return encode_with(s, percent_encode) + tour_part(s, step_link_escape); }
 
-std::string encode_fragment_compact(const ViewState& s) { return "z=" + pack_compact(encode_with(s, minimal_escape)); }
+std::string encode_fragment_compact(const ViewState& s) {
+  return "z=" + pack_compact(encode_with(s, minimal_escape) + tour_part(s, minimal_escape));
+}
+
+const char* const kTourStepKeys[13] = {"text",  "pair",      "view", "layer", "head", "token", "cmap",
+                                       "scale", "threshold", "hide", "merge", "ko",   "say"};
+
+bool parse_tour_step(std::string_view step, TourStep* out, std::string* why) {
+  TourStep result;
+  std::vector<std::pair<std::string, std::string>> given;  // decoded values, as written
+  bool said = false;
+  size_t start = 0;
+  while (start <= step.size()) {
+    size_t end = step.find(',', start);
+    if (end == std::string_view::npos) end = step.size();
+    const std::string_view part = step.substr(start, end - start);
+    start = end + 1;
+    if (trim(part).empty()) continue;  // "a:1,,b:2" and a trailing ',' are harmless
+    const size_t colon = part.find(':');
+    if (colon == std::string_view::npos) {
+      *why = "\"" + quoted(part) + "\" is not key:value (a ',' inside a value is written %252C in a link)";
+      return false;
+    }
+    const std::string key = lower_ascii(trim(part.substr(0, colon)));
+    const auto known = std::find(std::begin(kTourStepKeys), std::end(kTourStepKeys), key);
+    if (known == std::end(kTourStepKeys)) {
+      if (key == "model" || key == "hash") {
+        *why = "a tour step cannot change the model (" + quoted(part) + "): a tour runs on its link's model";
+      } else {
+        std::string list;
+        for (const char* k : kTourStepKeys) list += (list.empty() ? "" : " ") + std::string(k);
+        *why = "\"" + quoted(key) + "\" is not a step key (" + list + ")";
+      }
+      return false;
+    }
+    std::string v, first_bad;
+    percent_decode(part.substr(colon + 1), &v, &first_bad);  // an invalid escape stays as typed ("50% sure")
+    if (key == "say") {
+      if (said) {
+        *why = "say appears twice";
+        return false;
+      }
+      said = true;
+      repair_utf8(&v);
+      if (v.size() > kMaxCaptionBytes) {
+        *why = "its caption is " + std::to_string(v.size()) + " bytes (at most " + std::to_string(kMaxCaptionBytes) +
+               ")";
+        return false;
+      }
+      result.say = std::move(v);
+      continue;
+    }
+    for (const auto& g : given) {
+      if (g.first == key) {
+        *why = key + " appears twice";
+        return false;
+      }
+    }
+    given.emplace_back(key, std::move(v));
+  }
+  // Each value through the link's own parser, on a scratch state: any notice makes the step bad.
+  ViewState scratch;
+  const std::vector<std::string> notices = apply_fragment(step_fragment(given), &scratch);
+  if (!notices.empty()) {
+    std::string n = notices.front();
+    if (const size_t using_pos = n.find("; using"); using_pos != std::string::npos) n.resize(using_pos);
+    for (const auto& g : given) {  // "layer=abc is not ..." reads "layer:abc is not ..." in a step
+      if (n.compare(0, g.first.size() + 1, g.first + "=") == 0) n[g.first.size()] = ':';
+    }
+    *why = n;
+    return false;
+  }
+  for (const char* k : kTourStepKeys) {
+    for (const auto& g : given)
+      if (g.first == k) result.keys.emplace_back(k, step_field(scratch, k));
+  }
+  *out = std::move(result);
+  return true;
+}
+
+std::string format_tour_step(const TourStep& step) {
+  std::string out;
+  for (const auto& [k, v] : step.keys) out += (out.empty() ? "" : ",") + k + ":" + step_value_escape(v);
+  if (!step.say.empty() || step.keys.empty()) out += (out.empty() ? "" : ",") + std::string("say:") + step_value_escape(step.say);
+  return out;
+}
+
+ViewState tour_step_state(const ViewState& base, int k) {
+  ViewState s = base;
+  if (base.tour.empty()) {
+    s.at = 0;
+    return s;
+  }
+  k = std::clamp(k, 0, static_cast<int>(base.tour.size()) - 1);
+  for (int i = 0; i <= k; ++i) {
+    const std::string f = step_fragment(base.tour[i].keys);
+    if (!f.empty()) apply_fragment(f, &s);  // the keys were checked when the step was made: no notices
+  }
+  s.at = k;
+  return s;
+}
+
+TourStep tour_step_between(const ViewState& from, const ViewState& to, const std::string& say) {
+  TourStep step;
+  for (const char* k : kTourStepKeys) {
+    if (std::string_view(k) == "say") continue;
+    std::string a = step_field(from, k), b = step_field(to, k);
+    if (a != b) step.keys.emplace_back(k, std::move(b));
+  }
+  step.say = say;
+  return step;
+}
 
 std::vector<std::string> apply_fragment(const std::string& fragment, ViewState* s) {
   std::vector<std::string> notices;

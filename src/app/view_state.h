@@ -35,6 +35,21 @@
 // little-endian). The payload is the readable form with only '%', '&' and '+' percent-escaped (UTF-8 kept raw), so
 // both forms go through the same key parser and open to the same state. Keys after z= in the same link override it.
 //
+// Lesson tours: repeated `step=` keys, then optionally `at=`:
+//   #model=zh-bert-mini&text=...&step=view:model,say:Hello&step=view:matrix,layer:2,head:5,say:Look%2520here&at=1
+//   step  one step: its value is percent-decoded once like every value, then split into key:value pairs at ',' and
+//         at the first ':' of each pair, then each value is percent-decoded again. So a value holding ',' ':' '%'
+//         '&' '#' or '+' is encoded twice in the link (a ',' as %252C); other values may be encoded once. Keys
+//         (case-insensitive): text pair view layer head token cmap scale threshold hide merge ko (as above) and say
+//         (the caption: plain text, **bold** and line breaks; at most kMaxCaptionBytes). A step's keys apply on top
+//         of the step before it; step 0 on top of the link's own keys. At most kMaxTourSteps steps.
+//   at    the current step, 0-based                              0
+// A bad step (a key not in that list, e.g. model: a tour cannot load another model; a pair without ':'; a key twice;
+// a value the key's parser refuses; a caption too long) is dropped with one notice naming the step (1-based, as
+// the page shows it) and the problem; the other steps keep their order. at= beyond the tour starts at step 0 with a
+// notice. The page writes steps with keys in the order above (say last), each value escaped (%XX) only for
+// ',' ':' '%' '&' '#' '+', then the whole step percent-encoded like any value except ':' ',' and '*'.
+//
 // Decoding never fails: a bad value keeps the default (or the current value, apply_fragment) and adds one notice;
 // unknown keys are listed in one notice; a key given twice keeps the last value (one notice); texts longer than
 // kMaxTextBytes are cut (one notice); invalid %-escapes stay as typed and invalid UTF-8 becomes U+FFFD (one notice).
@@ -42,6 +57,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace attnviz {
@@ -64,6 +81,20 @@ constexpr size_t kMaxFragmentBytes = 400000;   // beyond this a fragment is igno
 constexpr size_t kMaxCompactBytes = 200000;    // decompressed size limit of z=
 constexpr int kMaxIndex = 99999;               // layer/head/token values above are refused before any model check
 constexpr size_t kMaxKnockedOut = 4096;        // ko= entries kept
+constexpr size_t kMaxTourSteps = 100;          // step= keys kept (the rest dropped with a notice)
+constexpr size_t kMaxCaptionBytes = 4000;      // say: captions longer than this make their step bad
+
+// One step of a lesson tour: the link keys it changes and its caption.
+struct TourStep {
+  // (key, value) pairs, keys from kTourStepKeys (not "say") in that order, each at most once; values in the canonical
+  // form the encoder writes ("layer" -> "2", "view" -> "matrix", "token" -> "none" or "3", "ko" -> "0.3,2.5").
+  std::vector<std::pair<std::string, std::string>> keys;
+  std::string say;  // the caption, valid UTF-8, '\n' for line breaks; may be empty
+  bool operator==(const TourStep& o) const { return keys == o.keys && say == o.say; }
+};
+
+// The keys a step may hold, in the order the page writes them.
+extern const char* const kTourStepKeys[13];  // text pair view layer head token cmap scale threshold hide merge ko say
 
 struct ViewState {
   std::string model = "zh-bert-mini";  // a built-in model name, or "user:<name>" for one loaded from files
@@ -81,6 +112,8 @@ struct ViewState {
   Merge merge = Merge::Tokens;
   std::vector<HeadRef> knocked_out;    // heads switched off, sorted, unique (normalize_knocked_out)
   bool embed = false;                  // hide side panels (iframes in slides)
+  std::vector<TourStep> tour;          // lesson tour (empty = none); the fields above are the link's own keys
+  int at = 0;                          // current tour step, 0-based (0 when there is no tour)
 
   bool operator==(const ViewState& o) const;
   bool operator!=(const ViewState& o) const { return !(*this == o); }
@@ -123,6 +156,18 @@ void normalize_knocked_out(ViewState* s);
 // Model::RunOptions.head_mask from knocked_out: (n_layers * n_heads), 1 = knocked out; heads outside are skipped.
 // Empty when nothing in range is knocked out.
 std::vector<uint8_t> head_mask_from(const ViewState& s, int n_layers, int n_heads);
+
+// Lesson tours (format above). The state of step k of base.tour: steps 0..k applied in turn on top of base's own
+// keys; the result keeps base.tour and has at = k (k is clamped into the tour; no tour: base itself).
+ViewState tour_step_state(const ViewState& base, int k);
+// The step that takes `from` to `to`: the step keys whose values differ (model, hash and embed are not step keys and
+// are ignored), with caption `say`.
+TourStep tour_step_between(const ViewState& from, const ViewState& to, const std::string& say);
+// Parses one step as it stands after the link's own percent-decoding ("view:matrix,layer:2,say:Hi"). False with
+// *why (what is wrong, for a notice) when the step is bad; never throws.
+bool parse_tour_step(std::string_view step, TourStep* out, std::string* why);
+// One step as the link's step= value after decoding (the inverse of parse_tour_step).
+std::string format_tour_step(const TourStep& step);
 
 // Percent-encoding used by encode_fragment (exposed for the page's "copy link" and for tests).
 std::string percent_encode(const std::string& utf8);
