@@ -26,6 +26,7 @@
 //   wrongLength: 'PATH'  the CDN sends PATH 10 bytes short (the API lists the true size)
 //   rateLimit: true  every request (API and files) answers 429 with Retry-After
 //   noCors: true     no Access-Control-Allow-Origin anywhere (a browser refuses the answers)
+//   missing: 'PATH'  the file list still names PATH but resolve answers 404 EntryNotFound for it
 // Request log: hub.log (array of {origin: 'hub'|'cdn', method, path, range, status}) or GET /__log on the endpoint
 // (not itself logged); GET /__reset clears the log and the modes.
 import crypto from 'node:crypto';
@@ -292,7 +293,7 @@ export async function startMockHub({port = 0, cdnPort = 0, host = '127.0.0.1'} =
       const sha = revisionSha(repo, rev);
       if (!sha) return fail('hub', req, res, 404, 'RevisionNotFound', `Invalid rev id: ${rev}`);
       const file = decodeURIComponent(m[3]);
-      const buf = repo.files[file];
+      const buf = mode.missing === file ? null : repo.files[file];
       if (!buf) return fail('hub', req, res, 404, 'EntryNotFound', `${file} does not exist on "${rev}"`, {'X-Repo-Commit': sha});
       const etag = `"${etagOf(buf)}"`;
       if (WEIGHTS.test(file)) {
