@@ -22,7 +22,8 @@
 //
 // Modes (hub.setMode({...}) or GET /__mode?key=value on the endpoint; values persist until changed; reset with /__reset):
 //   slow: N          weight bytes are sent at N bytes/s
-//   cut: 'PATH'      the CDN drops the connection halfway through the next full (not ranged) download of PATH, once
+//   cut: 'PATH'      the CDN sends half of the next full (not ranged) download of PATH, stalls 0.3 s and drops the
+//                    connection, once
 //   wrongLength: 'PATH'  the CDN sends PATH 10 bytes short (the API lists the true size)
 //   rateLimit: true  every request (API and files) answers 429 with Retry-After
 //   noCors: true     no Access-Control-Allow-Origin anywhere (a browser refuses the answers)
@@ -214,7 +215,7 @@ export async function startMockHub({port = 0, cdnPort = 0, host = '127.0.0.1'} =
     let off = 0;
     const step = () => {
       if (res.destroyed) return;
-      if (cutAt >= 0 && off >= cutAt) { res.socket.destroy(); return; }
+      if (cutAt >= 0 && off >= cutAt) { setTimeout(() => res.socket.destroy(), 300); return; }  // stall, then drop
       const end = Math.min(body.length, off + chunk, cutAt >= 0 ? cutAt : body.length);
       const more = end < body.length;
       res.write(body.subarray(off, end));

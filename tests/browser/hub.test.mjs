@@ -266,3 +266,37 @@ test('the endpoint: set from the page (kept, page reloads), bad ones refused, ne
   await page.waitForFunction(() => window.attnviz.notices().some((n) => /endpoint/.test(n)), null, {timeout: 20000});
   assert.equal(await page.evaluate(() => window.attnviz.hubEndpoint()), hub.endpoint);
 });
+
+test('the picker: "Hugging Face…" opens the field, the catalogue and the cache list; a typed id opens, a catalogue ' +
+     'entry is one click (and only then a request)', {skip}, async () => {
+  const page = app.page;
+  await clickItem(page, 'Hugging Face…');
+  const labels = (await hook(page, 'items')).map((i) => i.label);
+  for (const l of ['Open', 'google-bert/bert-base-chinese', 'google-bert/bert-base-uncased', 'openai-community/gpt2',
+                   'uer/roberta-base-finetuned-cluener2020-chinese', 'Use', 'Default'])
+    assert.ok(labels.includes(l), `${l} in the picker: ${labels.join(' | ')}`);
+  assert.ok(labels.includes('attnviz-test/tiny-bert-ner'), 'a cached model is listed');
+  assert.ok(labels.includes('Delete'));
+  // Type an id into the field (left of "Open") and press Enter.
+  const open = await findItem(page, 'Open');
+  await page.mouse.click(open.x - 120, open.y + open.h / 2);
+  await waitFrames(page, 3);
+  await page.keyboard.type('attnviz-test/tiny-bert-ner');
+  await waitFrames(page, 2);
+  hub.clearLog();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.attnviz.state().model === 'hf:attnviz-test/tiny-bert-ner' || window.attnviz.lastError(),
+                             null, {timeout: 60000});
+  assert.equal(await hook(page, 'lastError'), null);
+  await waitReady(page, 60000, app, {model: 'hf:attnviz-test/tiny-bert-ner'});
+  // A catalogue entry: one click, then (and only then) the Hub is asked; the mock has no such model.
+  hub.clearLog();
+  await clickItem(page, 'Hugging Face…');
+  await waitFrames(page, 3);
+  assert.deepEqual(hub.log, []);
+  await clickItem(page, 'google-bert/bert-base-chinese');
+  await page.waitForFunction(() => !!window.attnviz.lastError(), null, {timeout: 30000});
+  assert.match(await hook(page, 'lastError'), /google-bert\/bert-base-chinese: no such model/);
+  assert.ok(hubLog().some((l) => l.includes('/api/models/google-bert/bert-base-chinese')), hubLog().join('\n'));
+  assert.equal((await hook(page, 'state')).model, 'hf:attnviz-test/tiny-bert-ner');
+});
