@@ -1,6 +1,6 @@
 // Tests for what the page's Hub client relies on in the core: the list of supported architectures it names when it
 // refuses a model from config.json alone, before any weight download.
-#include <doctest/doctest.h>
+#include <doctest.h>
 
 #include <string>
 
