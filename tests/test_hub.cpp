@@ -30,8 +30,10 @@ TEST_CASE("hub: every architecture in supported_architectures() parses, and othe
     CHECK(st.ok);
     CHECK(head_known);
   }
-  for (const auto& [type, arch] : {std::pair<std::string, std::string>{"bert", "BertForQuestionAnswering"},
-                                   {"gpt2", "GPT2ForSequenceClassification"}, {"llama", "LlamaForCausalLM"}}) {
+  const std::pair<std::string, std::string> others[] = {
+      {"bert", "BertForQuestionAnswering"}, {"gpt2", "GPT2ForSequenceClassification"}, {"llama", "LlamaForCausalLM"}};
+  for (const auto& other : others) {
+    const std::string type = other.first, arch = other.second;  // (clang 14: no structured bindings in INFO's lambda)
     INFO(arch);
     attnviz::ModelConfig c;
     bool head_known = false;
