@@ -87,9 +87,22 @@ std::string random_text(std::mt19937* rng, int max_chars) {
 ViewState random_view(std::mt19937* rng) {
   auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(*rng); };
   ViewState s;
-  const int m = pick(4);
+  const int m = pick(5);
   if (m < 3) {
     s.model = attnviz::builtin_models()[m];
+  } else if (m == 4) {  // a hub model, with or without its org and commit sha
+    static const char kName[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+    auto part = [&] {
+      std::string p(1, kName[pick(62)]);
+      const int n = pick(96);
+      for (int i = 0; i < n; ++i) p += kName[pick(65)];
+      return p;
+    };
+    s.model = "hf:" + (pick(2) ? part() + "/" : std::string()) + part();
+    if (pick(2)) {
+      static const char kHex[] = "0123456789abcdef";
+      for (int i = 0; i < 40; ++i) s.model_hash += kHex[pick(16)];
+    }
   } else {
     s.model = "user:" + random_text(rng, 10);
     // Names are 1-64 bytes of printable text without surrounding spaces.
@@ -161,7 +174,7 @@ void check_round_trip(const ViewState& s) {
   for (char c : readable) {
     url_safe = url_safe && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
                             c == '.' || c == '_' || c == '~' || c == '%' || c == '=' || c == '&' || c == ',' ||
-                            c == ':' || c == '*');
+                            c == ':' || c == '*' || (c == '/' && attnviz::is_hub_model(s.model)));
   }
   CHECK(url_safe);
   CHECK(compact.compare(0, 2, "z=") == 0);
@@ -281,6 +294,57 @@ TEST_CASE("view_state: links as a teacher types them") {
   // An empty text is a text (the user cleared the box); a missing one is the demo sentence.
   CHECK(attnviz::decode_fragment("text=").state.text.empty());
   CHECK(attnviz::decode_fragment("view=stats").state.text == ViewState{}.text);
+}
+
+TEST_CASE("view_state: Hugging Face model links (model=hf:..., rev=)") {
+  const std::string sha = "8d8651829d385ae9a15c313dcbd6dce79f791ef8";
+  const DecodeResult a = attnviz::decode_fragment("#model=hf:google-bert/bert-base-chinese&rev=" + sha + "&view=matrix");
+  INFO(all_notices(a.notices));
+  CHECK(a.notices.empty());
+  CHECK(a.state.model == "hf:google-bert/bert-base-chinese");
+  CHECK(a.state.model_hash == sha);
+  CHECK(a.state.view == attnviz::ViewKind::Matrix);
+  // Written readable (':' and '/' as they are), rev after model, and read back the same; compact too.
+  const std::string f = attnviz::encode_fragment(a.state);
+  CHECK(f.rfind("model=hf:google-bert/bert-base-chinese&rev=" + sha + "&text=", 0) == 0);
+  CHECK(attnviz::decode_fragment(f).state == a.state);
+  CHECK(attnviz::decode_fragment(attnviz::encode_fragment_compact(a.state)).state == a.state);
+  // Percent-encoded, one-part ids, HF: in capitals, @revision in the id, a branch name; the id keeps its case.
+  const DecodeResult b = attnviz::decode_fragment("model=HF%3Abert-base-chinese");
+  CHECK(b.notices.empty());
+  CHECK(b.state.model == "hf:bert-base-chinese");
+  CHECK(b.state.model_hash.empty());
+  const DecodeResult c = attnviz::decode_fragment("model=hf:OpenAI-Community/gpt2@v1.0");
+  CHECK(c.notices.empty());
+  CHECK(c.state.model == "hf:OpenAI-Community/gpt2");
+  CHECK(c.state.model_hash == "v1.0");
+  CHECK(attnviz::decode_fragment("model=hf:a/b&rev=refs/pr/1").state.model_hash == "refs/pr/1");
+  // rev= names the revision even when the id had one; without a model it is refused; a later model= keeps it.
+  CHECK(attnviz::decode_fragment("model=hf:a/b@main&rev=" + sha).state.model_hash == sha);
+  ViewState cur;
+  attnviz::apply_fragment("model=hf:a/b&rev=" + sha, &cur);
+  CHECK(cur.model == "hf:a/b");
+  CHECK(cur.model_hash == sha);
+  // Bad ids and revisions: one notice each, defaults kept; nothing that looks like an address gets through.
+  ViewState d;
+  for (const char* bad : {"model=hf:", "model=hf:a/b/c", "model=hf:https://example.org/x", "model=hf:a%20b",
+                          "model=hf:../x", "model=hf:-a/b", "model=hf:a/", "model=hf:/b", "model=hf:a@",
+                          "model=hf:a@..%2Fx", "model=hf:%E4%B8%AD/b"}) {
+    INFO(bad);
+    CHECK(decode_with_notice(bad, "Hugging Face model").state.model == d.model);
+  }
+  CHECK(decode_with_notice(("model=hf:a/" + std::string(97, 'x')).c_str(), "Hugging Face").state.model == d.model);
+  CHECK(decode_with_notice("model=hf:a/b&rev=..%2F..", "rev=").state.model_hash.empty());
+  CHECK(decode_with_notice("model=hf:a/b&rev=a%20b", "rev=").state.model_hash.empty());
+  CHECK(decode_with_notice("model=zh-bert-mini&rev=abc", "rev= only").state.model_hash.empty());
+  CHECK(decode_with_notice("model=user:x&rev=abc", "rev= only").state.model_hash.empty());
+  CHECK(decode_with_notice("model=hf:a/b&hash=abc", "hash= only").state.model_hash.empty());
+  std::string id, rev;
+  CHECK(attnviz::parse_hub_id("bert-base-chinese", &id, &rev));
+  CHECK(id == "bert-base-chinese");
+  CHECK(!attnviz::parse_hub_id("a/b c", &id, &rev));
+  CHECK(attnviz::is_hub_revision(sha));
+  CHECK(!attnviz::is_hub_revision(""));
 }
 
 TEST_CASE("view_state: a compact link made by hand opens") {

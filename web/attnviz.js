@@ -161,11 +161,15 @@
     return { p, len: off };
   }
 
-  async function loadFiles(fileList, folderName) {
+  // opts (hub.js): {model: 'hf:org/name', rev: commit sha} loads the files as that Hub model (they are already chosen).
+  async function loadFiles(fileList, folderName, opts) {
     if (!runtime) throw new Error('attnviz is still starting');
     const files = Array.from(fileList || []);
+    const hubModel = opts && typeof opts.model === 'string' ? opts : null;
     const safetensors = files.some((f) => /\.safetensors$/i.test(f.name));
-    const wanted = files.filter((f) => MODEL_FILE.test(f.name) || (!safetensors && TORCH_FILE.test(f.name)));
+    const wanted = hubModel
+      ? files
+      : files.filter((f) => MODEL_FILE.test(f.name) || (!safetensors && TORCH_FILE.test(f.name)));
     if (!wanted.length) {
       const msg = files.length
         ? `None of these files is part of a model (${files.map((f) => f.name).slice(0, 5).join(', ')}): expected config.json, model.safetensors and tokenizer.json or vocab.txt`
@@ -182,7 +186,7 @@
     const seq = ++loadSeq;
     const total = wanted.reduce((a, f) => a + f.size, 0);
     let done = 0;
-    setLoading(`user:${name}`, 0);
+    setLoading(hubModel ? hubModel.model : `user:${name}`, 0);
     overlay.show(`Reading ${name} (${mb(total)}, stays in your browser)…`);
     try {
       Module.ccall('attnviz_clear_files', null, [], []);
@@ -190,7 +194,7 @@
         const base = done;
         const { p, len } = await fileIntoHeap(f, (n) => {
           overlay.progress(total ? (base + n) / total : 1, `${f.name}: ${mb(base + n)} of ${mb(total)}`);
-          setLoading(`user:${name}`, total ? (base + n) / total : 1);
+          setLoading(hubModel ? hubModel.model : `user:${name}`, total ? (base + n) / total : 1);
         });
         done += len;
         Module.ccall('attnviz_add_file', null, ['string', 'number', 'number'], [f.name, p, len]);
@@ -198,7 +202,9 @@
       if (seq !== loadSeq) { Module.ccall('attnviz_clear_files', null, [], []); return { ok: false, error: 'superseded' }; }
       overlay.progress(1, 'Building the model…');
       await new Promise((r) => setTimeout(r, 30));  // let the message paint before the synchronous load
-      const ok = Module.ccall('attnviz_load_files', 'number', ['string', 'number'], [name, 1]) === 1;
+      const ok = hubModel
+        ? Module.ccall('attnviz_load_hub', 'number', ['string', 'string'], [hubModel.model, hubModel.rev || '']) === 1
+        : Module.ccall('attnviz_load_files', 'number', ['string', 'number'], [name, 1]) === 1;
       overlay.hide();
       return finishLoad(ok);
     } catch (e) {
@@ -359,6 +365,7 @@
       runtime = true;
       lastPublished = location.hash.replace(/^#/, '');
       if (fontBytes) { giveFont(fontBytes); fontBytes = null; }
+      if (window.attnvizHub) window.attnvizHub.started();
     },
     fatal(msg) { overlay.error(msg); },
     textInput(active) {
@@ -430,8 +437,13 @@
     predictions() { return JSON.parse(call('attnviz_predictions', 'string')); },
     items() { return JSON.parse(call('attnviz_items', 'string')); },
     link() { return location.href.split('#')[0] + '#' + call('attnviz_fragment', 'string'); },
-    loadModel(name) { return loadBuiltin(name); },
-    loadFiles(files, folderName) { return loadFiles(files, folderName); },
+    loadModel(name) {  // 'hf:org/name[@rev]' counts as the user's click: downloads (or opens from the cache)
+      if (/^hf:/i.test(String(name)) && window.attnvizHub) return window.attnvizHub.open(String(name));
+      return loadBuiltin(name);
+    },
+    loadFiles(files, folderName, opts) { return loadFiles(files, folderName, opts); },
+    setHubEndpoint(url) { return window.attnvizHub ? window.attnvizHub.setEndpoint(url) : null; },
+    hubEndpoint() { return window.attnvizHub ? window.attnvizHub.endpoint() : null; },
     whenReady() { return this.ready ? Promise.resolve() : new Promise((r) => readyWaiters.push(r)); },
   };
   window.attnviz = attnviz;
@@ -458,6 +470,7 @@
     printErr: (s) => console.warn(s),
     onAbort: (what) => overlay.error(`attnviz stopped: ${what}`),
   };
+  $('canvas').addEventListener('contextmenu', (e) => e.preventDefault());  // no inline handlers (CSP)
   window.addEventListener('popstate', applyLocationHash);
   window.addEventListener('hashchange', applyLocationHash);
   setupDrop();

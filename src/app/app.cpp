@@ -232,6 +232,7 @@ Status app_load_model(App& app, const FileMap& files, const std::string& name, c
     return st;
   }
   app.last_error.clear();
+  if (is_hub_model(name) && name.substr(3) == app.hub.offer_repo) app.hub.offer_repo.clear(), app.hub.offer_rev.clear();
   if (name.rfind("user:", 0) == 0) {  // the request for this model's files is answered
     auto& ns = app.notices;
     ns.erase(std::remove_if(ns.begin(), ns.end(),
@@ -275,6 +276,9 @@ void app_apply_fragment(App& app, const std::string& fragment) {
       if (current.empty() && app.platform.request_model) app.platform.request_model("zh-bert-mini");
     } else if (is_builtin(wanted)) {
       if (app.platform.request_model) app.platform.request_model(wanted);
+    } else if (is_hub_model(wanted)) {  // never fetched by a link alone: offered, or opened from the cache
+      hub_offer(app, wanted.substr(3), r.state.model_hash);
+      if (current.empty() && app.platform.request_model) app.platform.request_model("zh-bert-mini");
     } else {
       add_notice(app, "model=" + wanted + " is not a built-in model (zh-bert-mini, zh-bert-ner-mini, gpt2-mini): "
                       "showing " + (current.empty() ? "zh-bert-mini" : current) + ".");
@@ -490,8 +494,11 @@ Status app_set_state_json(App& app, const std::string& text) {
     }
   }
   if (get_str("model", &s) && (!app.model || s != app.model->name)) {
+    std::string id, rev;
     if (is_builtin(s)) {
       if (app.platform.request_model) app.platform.request_model(s);
+    } else if (is_hub_model(s) && parse_hub_id(s.substr(3), &id, &rev)) {
+      hub_offer(app, id, rev);
     } else {
       bad.push_back("model");
     }

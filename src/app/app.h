@@ -12,6 +12,7 @@
 #include "analysis.h"
 #include "model.h"
 #include "tokenizer.h"
+#include "view_hub.h"
 #include "view_state.h"
 
 namespace attnviz {
@@ -63,6 +64,10 @@ struct PlatformHooks {
   // Render the next frame at `scale` x the window's pixel size, read it back, encode_png (export.h) and download it
   // as `file_name`. Empty = not possible (the export buttons hide).
   std::function<void(const std::string& file_name, float scale)> save_png;
+  // Hub models (view_hub.h, the page's web/hub.js): command "open" (the user's click: arg "org/name[@rev]"), "link"
+  // (a link named it: open from the browser's cache if there, with no request, else do nothing), "cancel", "delete"
+  // (arg "endpoint\nrepo\nsha"), "endpoint" (arg: a URL, "" = back to the default). Empty = not possible.
+  std::function<void(const std::string& command, const std::string& arg)> hub;
 };
 
 class Renderer;  // renderer.h: GPU textures of the heatmaps + the colormap shader
@@ -89,6 +94,7 @@ struct App {
   std::string wanted_hash;              // a link asked for user:<name> with this hash: the files still have to come
   bool embed = false;                   // side panels hidden (ViewState.embed, or the page was told so)
   ViewState tour_base;                  // under a lesson tour (view.tour non-empty): the link's own keys (view_tour.cpp)
+  HubState hub;                         // Hub models: endpoint, offer, download progress, cache (view_hub.h)
 };
 
 // Actions (app.cpp).

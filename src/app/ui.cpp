@@ -69,6 +69,8 @@ void draw_top_bar(App& app) {
   }
   if (ImGui::IsItemHovered() && !ImGui::IsPopupOpen("##model")) ImGui::SetTooltip("Pick a built-in model");
   ImGui::SameLine();
+  draw_hub_picker(app);
+  ImGui::SameLine();
   ImGui::BeginDisabled(!app.platform.open_folder);
   if (ImGui::Button("Load folder…")) app.platform.open_folder();
   ImGui::EndDisabled();
@@ -289,6 +291,7 @@ void ui_frame(App& app) {
   if (!app.embed) draw_top_bar(app);
   draw_notices(app);
   draw_tour_bar(app);
+  draw_hub_banner(app);
   float status_h = ImGui::GetFrameHeightWithSpacing() + 4;
   ImVec2 avail = ImGui::GetContentRegionAvail();
   float body_h = std::max(100.0f, avail.y - status_h);

@@ -18,6 +18,8 @@ constexpr const char* kScaleNames[] = {"linear", "sqrt", "log"};
 constexpr const char* kMergeNames[] = {"tokens", "chars", "words"};
 constexpr size_t kMaxUserModelName = 64;
 constexpr size_t kMaxHashDigits = 128;
+constexpr size_t kMaxHubPart = 96;       // Hugging Face's limit on an org or repo name
+constexpr size_t kMaxHubRevision = 128;
 constexpr size_t kNoticeValueBytes = 40;   // user text quoted in a notice is cut to this
 constexpr uint8_t kCompactVersion = 1;
 
@@ -244,6 +246,18 @@ bool is_hex(std::string_view s) {
 
 bool is_user_model(const std::string& m) { return m.size() > 5 && m.compare(0, 5, "user:") == 0; }
 
+// Hugging Face Hub ids and revisions (hub models, model=hf:ORG/NAME&rev=...).
+bool hub_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+bool hub_part_ok(std::string_view p) {
+  if (p.empty() || p.size() > kMaxHubPart || p == "." || p == ".." || p.front() == '-' || p.front() == '.') return false;
+  for (char c : p) {
+    if (!hub_name_char(c)) return false;
+  }
+  return true;
+}
+
 // ---- key/value pairs -------------------------------------------------------------------------------------------
 
 struct Entry {
@@ -463,8 +477,10 @@ std::string pack_compact(const std::string& payload) {
 template <typename Escape>
 std::string encode_with(const ViewState& s, Escape escape) {
   const ViewState d;
-  std::string out = "model=" + escape(s.model);
+  // A hub id is made of unreserved characters and '/', which a fragment may hold as is: written readable.
+  std::string out = "model=" + (is_hub_model(s.model) ? s.model : escape(s.model));
   if (is_user_model(s.model) && !s.model_hash.empty()) out += "&hash=" + escape(s.model_hash);
+  if (is_hub_model(s.model) && !s.model_hash.empty()) out += "&rev=" + escape(s.model_hash);
   out += "&text=" + escape(s.text);
   if (!s.pair.empty()) out += "&pair=" + escape(s.pair);
   if (s.view != d.view) out += std::string("&view=") + view_name(s.view);
@@ -563,7 +579,8 @@ std::string tour_part(const ViewState& s, Escape escape) {
 // ---- decoding --------------------------------------------------------------------------------------------------
 
 constexpr const char* kKnownKeys[] = {"model", "hash",  "text",      "pair", "view",  "layer", "head", "token",
-                                      "cmap",  "scale", "threshold", "hide", "merge", "ko",    "embed", "step", "at"};
+                                      "cmap",  "scale", "threshold", "hide", "merge", "ko",    "embed", "step", "at",
+                                      "rev"};
 
 class Decoder {
  public:
@@ -723,11 +740,28 @@ class Decoder {
           note("model=" + quoted(raw) + ": a user model needs a name of 1 to " + std::to_string(kMaxUserModelName) +
                " bytes without control characters; using " + s_->model);
         }
+      } else if (low.compare(0, 3, "hf:") == 0) {
+        std::string id, rev;
+        if (parse_hub_id(v.substr(3), &id, &rev)) {
+          s_->model = "hf:" + id;
+          s_->model_hash = rev;
+        } else {
+          note("model=" + quoted(raw) + ": a Hugging Face model is hf:NAME or hf:ORG/NAME (letters, digits, - _ .); "
+               "using " + s_->model);
+        }
       } else {
         std::string list;
         for (const auto& b : builtins) list += b + ", ";
-        note("model=" + quoted(raw) + " is not a built-in model (" + list + "or user:<name>); using " + s_->model);
+        note("model=" + quoted(raw) + " is not a built-in model (" + list + "user:<name> or hf:<org/name>); using " +
+             s_->model);
       }
+    }
+    std::string rev;
+    if (value(entries, "rev", &rev)) {
+      const std::string_view r = trim(rev);
+      if (!is_hub_model(s_->model)) note("rev= only applies to hf:<org/name> models; ignored");
+      else if (!is_hub_revision(r)) note("rev=" + quoted(rev) + " is not a revision (a commit sha, branch or tag); ignored");
+      else s_->model_hash = std::string(r);
     }
     std::string hash;
     if (!value(entries, "hash", &hash)) return;
@@ -862,6 +896,35 @@ const char* view_name(ViewKind v) { return kViewNames[static_cast<size_t>(v)]; }
 const char* colormap_name(Colormap c) { return kColormapNames[static_cast<size_t>(c)]; }
 const char* scale_name(Scale s) { return kScaleNames[static_cast<size_t>(s)]; }
 const char* merge_name(Merge m) { return kMergeNames[static_cast<size_t>(m)]; }
+
+bool is_hub_revision(std::string_view rev) {
+  if (rev.empty() || rev.size() > kMaxHubRevision || rev.front() == '/' || rev.back() == '/' ||
+      rev.find("..") != std::string_view::npos)
+    return false;
+  for (char c : rev) {
+    if (!hub_name_char(c) && c != '/') return false;
+  }
+  return true;
+}
+
+bool parse_hub_id(std::string_view text, std::string* id, std::string* rev) {
+  std::string_view r;
+  const size_t at = text.find('@');
+  if (at != std::string_view::npos) {
+    r = text.substr(at + 1);
+    text = text.substr(0, at);
+    if (!is_hub_revision(r)) return false;
+  }
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    if (!hub_part_ok(text)) return false;
+  } else if (!hub_part_ok(text.substr(0, slash)) || !hub_part_ok(text.substr(slash + 1))) {
+    return false;
+  }
+  *id = std::string(text);
+  *rev = std::string(r);
+  return true;
+}
 
 const std::vector<std::string>& builtin_models() {
   static const std::vector<std::string> names = {"zh-bert-mini", "zh-bert-ner-mini", "gpt2-mini"};

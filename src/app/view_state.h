@@ -6,8 +6,13 @@
 //   key        values                                             default
 //   model      zh-bert-mini | zh-bert-ner-mini | gpt2-mini |      zh-bert-mini
 //              user:<name> (a model the user loads from files; name 1-64 bytes, no control characters)
+//              hf:<name> | hf:<org>/<name> (a Hugging Face Hub model, opened after the user's click or from the
+//              browser's cache; parts of 1-96 letters, digits, - _ . ; hf:org/name@rev also sets rev)
 //   hash       hex digits (1-128), the user model's files hash;   none
 //              only read with a user:<name> model
+//   rev        a hub model's revision: the commit sha the link's  none
+//              author saw (40 hex digits; a branch or tag name is
+//              accepted too), only read with an hf: model
 //   text       the input, UTF-8, at most kMaxTextBytes bytes      the demo sentence
 //   pair       optional second text (BERT sentence pairs)         none
 //   view       model | matrix | lines | neuron | rollout | stats  model
@@ -98,7 +103,8 @@ extern const char* const kTourStepKeys[13];  // text pair view layer head token 
 
 struct ViewState {
   std::string model = "zh-bert-mini";  // a built-in model name, or "user:<name>" for one loaded from files
-  std::string model_hash;              // for user models: hash of the files (hex), so a link can check them
+  std::string model_hash;              // user models: hash of the files (hex), so a link can check them;
+                                       // hf: models: the revision (commit sha), link key rev=
   std::string text = "张三在北京大学读书，后来去了上海的华为公司工作。";
   std::string pair;                    // optional second text (BERT sentence pairs)
   ViewKind view = ViewKind::Model;
@@ -168,6 +174,12 @@ TourStep tour_step_between(const ViewState& from, const ViewState& to, const std
 bool parse_tour_step(std::string_view step, TourStep* out, std::string* why);
 // One step as the link's step= value after decoding (the inverse of parse_tour_step).
 std::string format_tour_step(const TourStep& step);
+// Hub ids: "name" or "org/name", each part 1-96 of [A-Za-z0-9-_.] not starting with '-' or '.'. parse_hub_id
+// also splits an "@revision" suffix into *rev ("" when none); false when the id or the revision is malformed.
+bool parse_hub_id(std::string_view text, std::string* id, std::string* rev);
+// A revision: 1-128 of [A-Za-z0-9-_./], no "..", not starting with '/' (commit sha, branch or tag name).
+bool is_hub_revision(std::string_view rev);
+inline bool is_hub_model(const std::string& m) { return m.size() > 3 && m.compare(0, 3, "hf:") == 0; }
 
 // Percent-encoding used by encode_fragment (exposed for the page's "copy link" and for tests).
 std::string percent_encode(const std::string& utf8);

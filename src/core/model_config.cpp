@@ -254,4 +254,11 @@ Status parse_model_config(std::string_view json_text, const std::string& what, M
   return Status::success();
 }
 
+const std::vector<std::string>& supported_architectures() {
+  static const std::vector<std::string> list = {"BertModel", "BertForMaskedLM", "BertForPreTraining", "BertLMHeadModel",
+                                                "BertForTokenClassification", "BertForSequenceClassification",
+                                                "GPT2Model", "GPT2LMHeadModel"};
+  return list;
+}
+
 }  // namespace attnviz

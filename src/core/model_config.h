@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model.h"
 
@@ -11,5 +12,9 @@ namespace attnviz {
 // Parses config.json. `what` names the file in messages. The head comes from architectures[0]; when the config has
 // no architectures, *head_known is set false and the caller picks the head from the weights present.
 Status parse_model_config(std::string_view json_text, const std::string& what, ModelConfig* out, bool* head_known);
+
+// The config.json "architectures" values parse_model_config accepts (BERT and GPT-2 families), for messages such as
+// the page's refusal of a Hub model before downloading its weights. Kept in step with the parser by a unit test.
+const std::vector<std::string>& supported_architectures();
 
 }  // namespace attnviz

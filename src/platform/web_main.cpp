@@ -23,6 +23,7 @@
 #include "export.h"
 #include "predictions.h"
 #include "fonts.h"
+#include "model_config.h"
 #include "renderer.h"
 #include "ui.h"
 #include "ui_items.h"
@@ -47,6 +48,10 @@ float g_png_scale = 2;
 EM_JS(void, js_request_model, (const char* name), { attnvizGlue.requestModel(UTF8ToString(name)); });
 EM_JS(void, js_open_files, (int folder), { attnvizGlue.openFiles(folder != 0); });
 EM_JS(void, js_copy_text, (const char* text), { attnvizGlue.copyText(UTF8ToString(text)); });
+// Hub models: the page's hub client (web/hub.js) does the network and the cache; C++ only says what the user asked.
+EM_JS(void, js_hub, (const char* command, const char* arg), {
+  if (window.attnvizHub) window.attnvizHub.command(UTF8ToString(command), UTF8ToString(arg));
+});
 EM_JS(void, js_set_hash, (const char* frag, int push), { attnvizGlue.setHash(UTF8ToString(frag), push != 0); });
 EM_JS(char*, js_page_url, (), {
   var s = location.href.split('#')[0];
@@ -311,6 +316,35 @@ EMSCRIPTEN_KEEPALIVE int attnviz_load_files(const char* name, int user) {
   return st.ok ? 1 : 0;
 }
 
+// A Hub model's files (handed over as above): loaded as model `name` ("hf:org/name") at commit `rev` (the link's
+// rev=). Returns 1 on success; on failure 0 with lastError set and the current model kept.
+EMSCRIPTEN_KEEPALIVE int attnviz_load_hub(const char* name, const char* rev) {
+  FileMap files;
+  for (const auto& [n, f] : g_files) files[n] = std::string_view(f.first, f.second);
+  Status st = app_load_model(g_app, files, name ? name : "", rev ? rev : "");
+  attnviz_clear_files();
+  return st.ok ? 1 : 0;
+}
+
+// The page's hub client reports its state (view_hub.h: hub_apply_status).
+EMSCRIPTEN_KEEPALIVE void attnviz_hub_status(const char* json) { hub_apply_status(g_app, json ? json : ""); }
+
+// Checks a Hub model's config.json before any weight is downloaded: "" when attnviz can open it, else why not,
+// naming what is supported (the core's parser and its list of architectures decide).
+EMSCRIPTEN_KEEPALIVE const char* attnviz_check_config(const char* text) {
+  ModelConfig c;
+  bool head_known = false;
+  Status st = parse_model_config(text ? text : "", "config.json", &c, &head_known);
+  g_ret.clear();
+  if (!st.ok) {
+    g_ret = st.message + ". attnviz opens BERT and GPT-2 family models (";
+    const auto& list = supported_architectures();
+    for (size_t i = 0; i < list.size(); ++i) g_ret += (i ? ", " : "") + list[i];
+    g_ret += ")";
+  }
+  return g_ret.c_str();
+}
+
 // Text typed into one of the HTML text boxes ("text" or "pair"); the box applies it at its next frame.
 EMSCRIPTEN_KEEPALIVE void attnviz_box_input(const char* id, const char* text) {
   if (!id || !text) return;
@@ -548,6 +582,7 @@ int main() {
   g_app.platform.open_files = [] { js_open_files(0); };
   g_app.platform.open_folder = [] { js_open_files(1); };
   g_app.platform.copy_text = [](const std::string& text) { js_copy_text(text.c_str()); };
+  g_app.platform.hub = [](const std::string& command, const std::string& arg) { js_hub(command.c_str(), arg.c_str()); };
   g_app.platform.page_url = [] { return take_js_string(js_page_url()); };
   g_app.platform.download = [](const std::string& name, const std::string& mime, const std::string& bytes) {
     js_download(name.c_str(), mime.c_str(), bytes.data(), static_cast<int>(bytes.size()));

@@ -1,0 +1,252 @@
+// Hub models in the app (see view_hub.h): the picker ("Hugging Face model" field, catalogue, models on this computer,
+// endpoint setting) and the banner that asks before anything is downloaded and shows the download's progress.
+#include "view_hub.h"
+
+#include <imgui.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "app.h"
+#include "ui.h"
+
+namespace attnviz {
+namespace {
+
+void call_hub(App& app, const char* command, const std::string& arg) {
+  if (app.platform.hub) app.platform.hub(command, arg);
+}
+
+std::string host_of(const std::string& url) {
+  size_t b = url.find("://");
+  b = b == std::string::npos ? 0 : b + 3;
+  size_t e = url.find('/', b);
+  return url.substr(b, e == std::string::npos ? std::string::npos : e - b);
+}
+
+std::string format_seconds(double s) {
+  if (!(s >= 0) || s > 360000) return "";
+  char buf[64];
+  if (s < 60) std::snprintf(buf, sizeof(buf), "%.0f s left", std::ceil(s));
+  else if (s < 3600) std::snprintf(buf, sizeof(buf), "%.0f min left", std::ceil(s / 60));
+  else std::snprintf(buf, sizeof(buf), "%.1f h left", s / 3600);
+  return buf;
+}
+
+const HubCatalogueEntry* catalogue_entry(const std::string& repo) {
+  for (const auto& e : hub_catalogue()) {
+    if (repo == e.repo) return &e;
+    // One-part ids the Hub redirects (bert-base-chinese -> google-bert/bert-base-chinese).
+    const char* slash = std::strchr(e.repo, '/');
+    if (slash && repo == slash + 1) return &e;
+  }
+  return nullptr;
+}
+
+double num(const nlohmann::json& j, const char* key, double fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
+std::string str(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+// Sizes are the weights file as the Hub's file list shows it (decimal MB), checked on the model pages; the download
+// also holds the tokenizer and config (under 2 MB). Architectures: all BERT or GPT-2 (config.json's architectures).
+const std::vector<HubCatalogueEntry>& hub_catalogue() {
+  static const std::vector<HubCatalogueEntry> list = {
+      {"google-bert/bert-base-chinese", "412 MB",
+       "Chinese BERT, 12 layers x 12 heads: one token per character; put [MASK] in the text to see its guesses"},
+      {"google-bert/bert-base-uncased", "440 MB", "English BERT (lowercased), 12 x 12: the heads BertViz made famous"},
+      {"openai-community/gpt2", "548 MB", "GPT-2 small, 12 x 12: causal attention, next-token guesses"},
+      {"uer/roberta-base-finetuned-cluener2020-chinese", "407 MB",
+       "Chinese NER (CLUENER2020, 10 entity types); BERT architecture despite the name"},
+      {"ckiplab/bert-base-chinese-ner", "",
+       "Traditional Chinese NER (BertForTokenClassification); weights only as pytorch_model.bin"},
+  };
+  return list;
+}
+
+std::string hub_format_bytes(double bytes) {
+  char buf[32];
+  if (!(bytes >= 0)) return "?";
+  if (bytes < 1e6) std::snprintf(buf, sizeof(buf), "%.0f kB", bytes / 1e3);
+  else if (bytes < 1e9) std::snprintf(buf, sizeof(buf), "%.1f MB", bytes / 1e6);
+  else std::snprintf(buf, sizeof(buf), "%.2f GB", bytes / 1e9);
+  return buf;
+}
+
+void hub_apply_status(App& app, const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return;
+  HubState& h = app.hub;
+  if (j.contains("endpoint") && j["endpoint"].is_string()) h.endpoint = j["endpoint"].get<std::string>();
+  if (j.contains("endpoint_source") && j["endpoint_source"].is_string())
+    h.endpoint_source = j["endpoint_source"].get<std::string>();
+  if (j.contains("cache_ok") && j["cache_ok"].is_boolean()) h.cache_ok = j["cache_ok"].get<bool>();
+  if (j.contains("cached") && j["cached"].is_array()) {
+    h.cached.clear();
+    for (const auto& e : j["cached"]) {
+      if (!e.is_object()) continue;
+      h.cached.push_back({str(e, "endpoint"), str(e, "repo"), str(e, "sha"), num(e, "bytes", 0)});
+    }
+  }
+  if (j.contains("busy")) {
+    const auto& b = j["busy"];
+    if (b.is_object()) {
+      h.busy_repo = str(b, "repo");
+      h.phase = str(b, "phase");
+      h.done = num(b, "done", 0);
+      h.total = num(b, "total", 0);
+      h.rate = num(b, "rate", 0);
+      h.eta = num(b, "eta", -1);
+    } else {
+      h.busy_repo.clear();
+      h.phase.clear();
+      h.done = h.total = h.rate = 0;
+      h.eta = -1;
+    }
+  }
+  if (j.contains("offer") && j["offer"].is_null()) {
+    h.offer_repo.clear();
+    h.offer_rev.clear();
+  }
+}
+
+void hub_offer(App& app, const std::string& repo, const std::string& rev) {
+  app.hub.offer_repo = repo;
+  app.hub.offer_rev = rev;
+  call_hub(app, "link", rev.empty() ? repo : repo + "@" + rev);
+}
+
+void draw_hub_picker(App& app) {
+  HubState& h = app.hub;
+  ImGui::BeginDisabled(!app.platform.hub);
+  if (ImGui::Button("Hugging Face…")) ImGui::OpenPopup("##hub");
+  ImGui::EndDisabled();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Open a BERT or GPT-2 model from the Hugging Face Hub by its name (e.g. bert-base-chinese);\n"
+                      "its files are kept in this browser, so the next visit needs no network.");
+  if (!ImGui::BeginPopup("##hub")) return;
+  if (!h.endpoint_field_set) {
+    std::snprintf(h.endpoint_field, sizeof(h.endpoint_field), "%s", h.endpoint.c_str());
+    h.endpoint_field_set = true;
+  }
+  ImGui::TextUnformatted("Hugging Face model");
+  ImGui::SetNextItemWidth(320);
+  bool go = ImGui::InputTextWithHint("##hubid", "bert-base-chinese, org/name or org/name@revision", h.field,
+                                     sizeof(h.field), ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  go = ImGui::Button("Open") || go;
+  if (go && h.field[0]) {
+    call_hub(app, "open", h.field);
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::TextDisabled("Files come from %s when you click; nothing is sent but the model's name.",
+                      host_of(h.endpoint).c_str());
+
+  ImGui::Separator();
+  ImGui::TextUnformatted("Known-good models");
+  if (ImGui::BeginTable("##catalogue", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+    for (const auto& e : hub_catalogue()) {
+      ImGui::PushID(e.repo);
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      if (ImGui::SmallButton(e.repo)) {
+        call_hub(app, "open", e.repo);
+        ImGui::CloseCurrentPopup();
+      }
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", e.shows);
+      ImGui::TableNextColumn();
+      if (e.size[0]) ImGui::Text("%s", e.size);
+      else ImGui::TextDisabled("size shown after the file list");
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled("%s", e.shows);
+      ImGui::PopID();
+    }
+    ImGui::EndTable();
+  }
+
+  ImGui::Separator();
+  ImGui::TextUnformatted("Models on this computer");
+  if (!h.cache_ok)
+    ImGui::TextWrapped("This browser does not let the page keep files (a private window?): models are downloaded "
+                       "again on each visit.");
+  else if (h.cached.empty())
+    ImGui::TextDisabled("none yet");
+  for (size_t i = 0; i < h.cached.size(); ++i) {
+    const HubCachedModel& c = h.cached[i];
+    ImGui::PushID(static_cast<int>(i));
+    if (ImGui::SmallButton(c.repo.c_str())) {
+      call_hub(app, "open", c.repo + "@" + c.sha);
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s · %s · %s", c.sha.substr(0, 7).c_str(), hub_format_bytes(c.bytes).c_str(),
+                        host_of(c.endpoint).c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Delete")) call_hub(app, "delete", c.endpoint + "\n" + c.repo + "\n" + c.sha);
+    ImGui::PopID();
+  }
+
+  ImGui::Separator();
+  ImGui::TextUnformatted("Hub endpoint");
+  help_marker("Where models come from: https://huggingface.co, or a mirror with the same layout. Kept in this "
+              "browser. A site can set its default in attnviz.config.json. Changing it reloads the page, whose "
+              "security policy names the one site it may download from.");
+  ImGui::SetNextItemWidth(320);
+  ImGui::InputText("##endpoint", h.endpoint_field, sizeof(h.endpoint_field));
+  ImGui::SameLine();
+  if (ImGui::Button("Use")) call_hub(app, "endpoint", h.endpoint_field);
+  ImGui::SameLine();
+  if (ImGui::Button("Default")) call_hub(app, "endpoint", "");
+  ImGui::TextDisabled("now: %s (%s)", h.endpoint.c_str(), h.endpoint_source.empty() ? "default" : h.endpoint_source.c_str());
+  ImGui::EndPopup();
+}
+
+void draw_hub_banner(App& app) {
+  HubState& h = app.hub;
+  const bool busy = !h.busy_repo.empty();
+  if (!busy && h.offer_repo.empty()) return;
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.10f, 0.20f, 0.30f, 1.0f));
+  const float line = ImGui::GetFrameHeightWithSpacing();
+  ImGui::BeginChild("##hubbanner", ImVec2(0, line * 2.6f), false);
+  if (busy) {
+    ImGui::Text("Downloading %s from %s: %s", h.busy_repo.c_str(), host_of(h.endpoint).c_str(), h.phase.c_str());
+    std::string label = h.total > 0 ? hub_format_bytes(h.done) + " of " + hub_format_bytes(h.total)
+                                    : hub_format_bytes(h.done);
+    if (h.rate > 0) label += " · " + hub_format_bytes(h.rate) + "/s";
+    const std::string left = format_seconds(h.eta);
+    if (!left.empty()) label += " · " + left;
+    ImGui::ProgressBar(h.total > 0 ? static_cast<float>(h.done / h.total) : 0.0f, ImVec2(360, 0), label.c_str());
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) call_hub(app, "cancel", "");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Stop the download; the current model stays");
+  } else {
+    const HubCatalogueEntry* e = catalogue_entry(h.offer_repo);
+    const std::string size = e && e->size[0] ? std::string("about ") + e->size : "size shown after the file list";
+    ImGui::TextWrapped("This link opens the Hugging Face model %s%s%s from %s (%s). Nothing is downloaded until "
+                       "you click; the files are then kept in this browser.",
+                       h.offer_repo.c_str(), h.offer_rev.empty() ? "" : " at ",
+                       h.offer_rev.empty() ? "" : h.offer_rev.substr(0, 12).c_str(), host_of(h.endpoint).c_str(),
+                       size.c_str());
+    if (ImGui::Button("Download and open"))
+      call_hub(app, "open", h.offer_rev.empty() ? h.offer_repo : h.offer_repo + "@" + h.offer_rev);
+    ImGui::SameLine();
+    if (ImGui::Button("Not now")) {
+      h.offer_repo.clear();
+      h.offer_rev.clear();
+    }
+  }
+  ImGui::EndChild();
+  ImGui::PopStyleColor();
+}
+
+}  // namespace attnviz
