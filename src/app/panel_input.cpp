@@ -68,7 +68,7 @@ void draw_input_panel(App& app) {
     }
     ImGui::EndCombo();
   }
-  if (app.run_pending) {
+  if (app_busy(app)) {
     ImGui::TextDisabled("running…");
   } else if (app.model) {
     ImGui::Text("%d tokens, forward %.1f ms", app_n_tokens(app), app.run.ms);
