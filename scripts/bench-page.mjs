@@ -61,8 +61,8 @@ async function one(isolation) {
   let before = await page.evaluate(() => window.attnviz.runCount());
   await page.evaluate((s) => window.attnviz.setText(s), base);
   await waitReady(page, 300000, null, {text: base, runsAbove: before});
-  await page.click('#box-text');
-  await page.keyboard.press('End');
+  await page.focus('#box-text');
+  await page.evaluate(() => { const t = document.getElementById('box-text'); t.setSelectionRange(t.value.length, t.value.length); });
   await page.evaluate(() => {
     window.__gaps = {last: performance.now(), max: 0, on: true};
     const tick = () => {
