@@ -35,7 +35,7 @@ set(ATTNVIZ_CJK_FONT /usr/share/fonts/truetype/wqy/wqy-microhei.ttc CACHE FILEPA
 
 if(EMSCRIPTEN)
   target_compile_options(imgui PUBLIC -sUSE_GLFW=3)
-  add_executable(attnviz_web ${APP_SOURCES} src/platform/web_main.cpp)
+  add_executable(attnviz_web ${APP_SOURCES} src/platform/web_main.cpp src/platform/web_engine.cpp)
   target_link_libraries(attnviz_web PRIVATE attnviz_state imgui)
   target_compile_definitions(attnviz_web PRIVATE ATTNVIZ_GLES3)
   set_target_properties(attnviz_web PROPERTIES OUTPUT_NAME "attnviz_page" SUFFIX ".js"
@@ -61,6 +61,31 @@ if(EMSCRIPTEN)
     COMMENT "Copying the page's files (web/, models/, shaders/, font) into page/")
   add_custom_target(attnviz_page_assets ALL DEPENDS "${PAGE_STAMP}")
   add_dependencies(attnviz_web attnviz_page_assets)
+
+  # The engine worker's wasm (web/engine_worker.js runs it): the core + engine without ImGui/GL, single-threaded, and
+  # a pthreads build of the same (core and engine compiled again with -pthread) for cross-origin isolated pages.
+  set(ENGINE_LINK_FLAGS -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sTOTAL_STACK=5MB -sENVIRONMENT=web,worker
+      -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString -sEXPORTED_FUNCTIONS=_main,_malloc,_free)
+  add_executable(attnviz_engine_worker src/platform/engine_worker_main.cpp)
+  target_link_libraries(attnviz_engine_worker PRIVATE attnviz_engine)
+  target_link_options(attnviz_engine_worker PRIVATE ${ENGINE_LINK_FLAGS})
+  set_target_properties(attnviz_engine_worker PROPERTIES OUTPUT_NAME "attnviz_engine" SUFFIX ".js"
+    RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/page")
+  get_target_property(ENGINE_SOURCES attnviz_engine SOURCES)
+  add_library(attnviz_core_mt STATIC ${CORE_SOURCES} ${ENGINE_SOURCES})
+  add_dependencies(attnviz_core_mt unicode_tables)
+  target_include_directories(attnviz_core_mt PUBLIC src/core src/engine "${GENERATED_DIR}")
+  target_include_directories(attnviz_core_mt SYSTEM PUBLIC ${EIGEN_INCLUDE} ${JSON_INCLUDE})
+  target_compile_definitions(attnviz_core_mt PUBLIC JSON_NOEXCEPTION EIGEN_MPL2_ONLY)
+  target_compile_options(attnviz_core_mt PUBLIC -pthread)
+  add_executable(attnviz_engine_worker_mt src/platform/engine_worker_main.cpp)
+  target_link_libraries(attnviz_engine_worker_mt PRIVATE attnviz_core_mt)
+  # The pool: one worker per thread the page may use (min(hardwareConcurrency, 8); the engine's own thread is one).
+  target_link_options(attnviz_engine_worker_mt PRIVATE ${ENGINE_LINK_FLAGS} -pthread
+    "-sPTHREAD_POOL_SIZE=Math.min(navigator.hardwareConcurrency||1,8)")
+  set_target_properties(attnviz_engine_worker_mt PROPERTIES OUTPUT_NAME "attnviz_engine_mt" SUFFIX ".js"
+    RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/page")
+  add_dependencies(attnviz_web attnviz_engine_worker attnviz_engine_worker_mt)
 else()
   find_package(glfw3 3.3 QUIET)
   find_package(OpenGL QUIET)

@@ -1,12 +1,21 @@
 // A small static file server for the built page (node's own http module; no dependencies).
-// usage: node scripts/serve.mjs DIR [PORT] [HOST]   — serves DIR on http://HOST:PORT/ (default 127.0.0.1:8080).
+// usage: node scripts/serve.mjs DIR [PORT] [HOST] [--no-isolation]   — serves DIR on http://HOST:PORT/ (default
+// 127.0.0.1:8080). It sends Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, so
+// the page is cross-origin isolated and its engine runs on threads; --no-isolation (or ATTNVIZ_NO_ISOLATION=1) leaves
+// them out (the page then runs single-threaded, as on a plain static host).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const root = path.resolve(process.argv[2] || '.');
-const port = Number(process.argv[3] || process.env.PORT || 8080);
-const host = process.argv[4] || '127.0.0.1';
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const root = path.resolve(args[0] || '.');
+const port = Number(args[1] || process.env.PORT || 8080);
+const host = args[2] || '127.0.0.1';
+const isolation = !flags.includes('--no-isolation') && process.env.ATTNVIZ_NO_ISOLATION !== '1';
+const isolationHeaders = isolation
+  ? {'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp'}
+  : {};
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm', '.json': 'application/json; charset=utf-8', '.txt': 'text/plain; charset=utf-8',
@@ -37,11 +46,13 @@ const server = http.createServer((req, res) => {
       'Content-Type': types[path.extname(file).toLowerCase()] || 'application/octet-stream',
       'Content-Length': st.size,
       'Cache-Control': 'no-cache',
+      ...isolationHeaders,
     });
     if (req.method === 'HEAD') return res.end();
     fs.createReadStream(file).pipe(res);
   });
 });
 server.listen(port, host, () => {
-  console.log(`attnviz: serving ${root} on http://${host}:${port}/`);
+  console.log(`attnviz: serving ${root} on http://${host}:${port}/` +
+              (isolation ? ' (cross-origin isolated: threads on)' : ' (not isolated: single-threaded)'));
 });

@@ -81,12 +81,88 @@
 
   function setLoading(name, p) { if (runtime) Module.ccall('attnviz_set_loading', null, ['string', 'number'], [name, p]); }
 
-  // Copies bytes into the heap (malloc'd; C++ frees them after loading).
-  function handOver(name, bytes) {
-    const p = Module._malloc(Math.max(1, bytes.length));
-    if (!p) throw new Error(`${name}: out of memory (${mb(bytes.length)})`);
-    Module.HEAPU8.set(bytes, p);
-    Module.ccall('attnviz_add_file', null, ['string', 'number', 'number'], [name, p, bytes.length]);
+  // --- the engine: a Web Worker running the core's own wasm build (web/engine_worker.js) -------------------------------
+  // Threads where the page is cross-origin isolated (SharedArrayBuffer): min(hardwareConcurrency, 8); else one.
+  const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
+  const engineThreads = isolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
+  const newest = isolated ? new Int32Array(new SharedArrayBuffer(4)) : null;  // newest request id, read by the worker
+  const worker = new Worker('engine_worker.js');
+  let workerStarted = null;     // {threads, isolated} once the worker is up
+  let loadsInFlight = 0;        // model loads sent to the worker and not answered
+  let firstRunWaiters = [];     // loads answered ok, waiting for their first result to be applied
+  worker.postMessage({ type: 'init', threads: engineThreads, isolated, newest: newest ? newest.buffer : null });
+  worker.onerror = (e) => overlay.error(`The engine could not start: ${e.message || e}`);
+  worker.onmessage = (e) => {
+    const m = e.data;
+    if (m.type === 'started') {
+      workerStarted = m;
+      if (runtime) Module.ccall('attnviz_engine_started', null, ['number', 'number'], [m.threads, m.isolated ? 1 : 0]);
+    } else if (m.type === 'fatal') {
+      overlay.error(`The engine stopped: ${m.error}`);
+    } else if (m.type === 'loaded') {
+      loadsInFlight--;
+      if (!m.ok) {
+        Module.ccall('attnviz_engine_load_failed', null, ['string'], [m.error || 'loading failed']);
+        finishLoad(false);
+      } else if (Module.ccall('attnviz_engine_loaded', 'number', ['string'], [withHash(m.info, m.hash)]) === 1) {
+        firstRunWaiters.push(() => finishLoad(true));
+      } else {
+        finishLoad(false);
+      }
+    } else if (m.type === 'result') {
+      // The tensors arrive as transferred ArrayBuffers: one copy, straight into the buffers C++ sized for them.
+      if (Module.ccall('attnviz_engine_begin', 'number', ['string'], [m.header]) === 1) {
+        m.buffers.forEach((buf, i) => {
+          const n = buf.byteLength / 4;
+          const p = Module._attnviz_engine_buffer(i, n);
+          if (p && n) Module.HEAPF32.set(new Float32Array(buf), p >> 2);
+        });
+      }
+      Module._attnviz_engine_end(m.id);
+      const w = firstRunWaiters;
+      firstRunWaiters = [];
+      w.forEach((f) => f());
+    } else if (m.type === 'cancelled') {
+      Module._attnviz_engine_cancelled(m.id, m.started ? 1 : 0);
+    } else if (m.type === 'failed') {
+      Module.ccall('attnviz_engine_failed', null, ['number', 'string'], [m.id, m.error || 'the run failed']);
+      const w = firstRunWaiters;
+      firstRunWaiters = [];
+      w.forEach((f) => f());
+    }
+  };
+
+  // THE entry point for a model's files, whatever their source (a built-in download, dropped or picked files, the
+  // Hub): `files` = {name: Uint8Array | ArrayBuffer} or [{name, bytes}], `name` = the model's name (a user model's
+  // folder name when opts.user; the engine hashes its files), opts.onSent = called once the bytes are handed over.
+  // The bytes are transferred to the engine worker (not copied, and never into the page's heap). Resolves to
+  // {ok, error} once the model is loaded and its first run drawn (or the load failed: the current model stays).
+  // A Hub model's hash is its commit sha, which only the page knows: set it in the engine's ModelInfo JSON.
+  function withHash(info, hash) {
+    if (!hash) return info;
+    try {
+      const o = JSON.parse(info);
+      o.hash = hash;
+      return JSON.stringify(o);
+    } catch (e) {
+      return info;
+    }
+  }
+
+  function loadFileMap(files, name, opts = {}) {
+    if (!runtime) return Promise.reject(new Error('attnviz is still starting'));
+    const list = Array.isArray(files) ? files : Object.entries(files || {}).map(([n, bytes]) => ({ name: n, bytes }));
+    const payload = list.map((f) => {
+      const b = f.bytes instanceof ArrayBuffer ? f.bytes : f.bytes.buffer.slice(f.bytes.byteOffset, f.bytes.byteOffset + f.bytes.byteLength);
+      return { name: f.name, bytes: b };
+    });
+    Module._attnviz_engine_loading();
+    loadsInFlight++;
+    const done = new Promise((res) => loadWaiters.push(res));
+    if (newest) Atomics.store(newest, 0, -1);  // a pass of the old model is useless now
+    worker.postMessage({ type: 'load', name, user: !!opts.user, hash: opts.hash || '', files: payload }, payload.map((f) => f.bytes));
+    if (opts.onSent) opts.onSent();
+    return done;
   }
 
   function finishLoad(ok) {
@@ -100,6 +176,8 @@
       }
     } else if (!attnviz.ready) {
       overlay.error(err || 'loading failed');
+    } else {
+      overlay.hide();
     }
     const w = loadWaiters;
     loadWaiters = [];
@@ -124,9 +202,7 @@
       }));
       delete prefetched[name];
       if (seq !== loadSeq) return { ok: false, error: 'superseded by another model' };
-      Module.ccall('attnviz_clear_files', null, [], []);
-      for (const f of files) handOver(f.name, f.bytes);
-      return finishLoad(Module.ccall('attnviz_load_files', 'number', ['string', 'number'], [name, 0]) === 1);
+      return await loadFileMap(files, name, { user: false });
     } catch (e) {
       delete prefetched[name];
       Module.ccall('attnviz_load_failed', null, ['string'], [`${name}: download failed (${e.message || e})`]);
@@ -134,31 +210,25 @@
     }
   }
 
-  // --- the user's own model: files read locally, streamed into the heap ---------------------------------------------
-  async function fileIntoHeap(file, onBytes) {
-    const p = Module._malloc(Math.max(1, file.size));
-    if (!p) throw new Error(`${file.name}: not enough memory for ${mb(file.size)}`);
+  // --- the user's own model: files read locally (never uploaded), then handed to the engine -------------------------
+  async function readFile(file, onBytes) {
+    const out = new Uint8Array(file.size);
     let off = 0;
-    try {
-      if (file.stream) {
-        const reader = file.stream().getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          Module.HEAPU8.set(value, p + off);  // HEAPU8 is re-read: the heap may have grown meanwhile
-          off += value.length;
-          onBytes(off);
-        }
-      } else {
-        const b = new Uint8Array(await file.arrayBuffer());
-        Module.HEAPU8.set(b, p);
-        off = b.length;
+    if (file.stream) {
+      const reader = file.stream().getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (off + value.length > out.length) throw new Error(`${file.name} grew while being read`);
+        out.set(value, off);
+        off += value.length;
+        onBytes(off);
       }
-    } catch (e) {
-      Module._free(p);
-      throw e;
+    } else {
+      out.set(new Uint8Array(await file.arrayBuffer()));
+      off = out.length;
     }
-    return { p, len: off };
+    return off === out.length ? out : out.slice(0, off);
   }
 
   // opts (hub.js): {model: 'hf:org/name', rev: commit sha} loads the files as that Hub model (they are already chosen).
@@ -189,28 +259,25 @@
     setLoading(hubModel ? hubModel.model : `user:${name}`, 0);
     overlay.show(`Reading ${name} (${mb(total)}, stays in your browser)…`);
     try {
-      Module.ccall('attnviz_clear_files', null, [], []);
+      const map = [];
       for (const f of wanted) {
         const base = done;
-        const { p, len } = await fileIntoHeap(f, (n) => {
+        const bytes = await readFile(f, (n) => {
           overlay.progress(total ? (base + n) / total : 1, `${f.name}: ${mb(base + n)} of ${mb(total)}`);
           setLoading(hubModel ? hubModel.model : `user:${name}`, total ? (base + n) / total : 1);
         });
-        done += len;
-        Module.ccall('attnviz_add_file', null, ['string', 'number', 'number'], [f.name, p, len]);
+        done += bytes.length;
+        map.push({ name: f.name, bytes });
       }
-      if (seq !== loadSeq) { Module.ccall('attnviz_clear_files', null, [], []); return { ok: false, error: 'superseded' }; }
-      overlay.progress(1, 'Building the model…');
-      await new Promise((r) => setTimeout(r, 30));  // let the message paint before the synchronous load
-      const ok = hubModel
-        ? Module.ccall('attnviz_load_hub', 'number', ['string', 'string'], [hubModel.model, hubModel.rev || '']) === 1
-        : Module.ccall('attnviz_load_files', 'number', ['string', 'number'], [name, 1]) === 1;
-      overlay.hide();
-      return finishLoad(ok);
+      if (seq !== loadSeq) return { ok: false, error: 'superseded' };
+      // A Hub model (hub.js) keeps its "hf:org/name" and its commit sha as the model's hash; a user's folder is "user:NAME".
+      return await loadFileMap(map, hubModel ? hubModel.model : name, {
+        user: !hubModel,
+        hash: hubModel ? hubModel.rev || '' : '',
+        onSent: () => overlay.progress(1, 'Building the model…'),
+      });
     } catch (e) {
-      Module.ccall('attnviz_clear_files', null, [], []);
       Module.ccall('attnviz_load_failed', null, ['string'], [`${name}: ${e.message || e}`]);
-      overlay.hide();
       return finishLoad(false);
     }
   }
@@ -345,6 +412,13 @@
 
   window.attnvizGlue = {
     requestModel(name) { setTimeout(() => loadBuiltin(name), 0); },
+    // WebEngine (src/platform/web_engine.cpp): send a run; mark the pass in flight outdated (it stops at its next layer).
+    engineRun(id, request) {
+      if (newest) Atomics.store(newest, 0, id);
+      worker.postMessage({ type: 'run', id, request });
+    },
+    engineCancel(newestId) { if (newest) Atomics.store(newest, 0, newestId || -1); },
+    loadFileMap,
     openFiles(folder) { $(folder ? 'pick-folder' : 'pick-files').click(); },
     copyText(text) {
       attnvizGlue.lastCopied = text;  // what the page last put on the clipboard (browser tests read it)
@@ -363,6 +437,7 @@
     },
     started() {
       runtime = true;
+      if (workerStarted) Module.ccall('attnviz_engine_started', null, ['number', 'number'], [workerStarted.threads, workerStarted.isolated ? 1 : 0]);
       lastPublished = location.hash.replace(/^#/, '');
       if (fontBytes) { giveFont(fontBytes); fontBytes = null; }
       if (window.attnvizHub) window.attnvizHub.started();
@@ -444,6 +519,9 @@
     loadFiles(files, folderName, opts) { return loadFiles(files, folderName, opts); },
     setHubEndpoint(url) { return window.attnvizHub ? window.attnvizHub.setEndpoint(url) : null; },
     hubEndpoint() { return window.attnvizHub ? window.attnvizHub.endpoint() : null; },
+    // {name: bytes} + a model name: loads through the engine like any other model (see loadFileMap).
+    loadFileMap(files, name, opts) { return loadFileMap(files, name, opts || {}); },
+    busy() { return runtime ? call('attnviz_busy', 'number') === 1 : true; },
     whenReady() { return this.ready ? Promise.resolve() : new Promise((r) => readyWaiters.push(r)); },
   };
   window.attnviz = attnviz;

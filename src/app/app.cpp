@@ -1,6 +1,7 @@
 // App actions: running the model on the current input, swapping models, share-link state in and out, and the grid
 // of (possibly merged) matrices the heatmaps show. No GL, no emscripten: the platform calls in.
 #include "app.h"
+#include "predictions.h"
 
 #include <imgui.h>
 #include <nlohmann/json.hpp>
@@ -87,85 +88,42 @@ void app_request_run(App& app) {
 
 bool app_run_now(App& app) {
   app.run_pending = false;
-  if (!app.model) return false;
-  LoadedModel& lm = *app.model;
-  const ModelConfig& cfg = lm.model.config();
-  RunResult& r = app.run;
-  EncodeOptions eo;
-  eo.max_length = cfg.max_positions;
-  Encoding enc = lm.tokenizer.encode(app.view.text, cfg.family == Family::Bert ? std::string_view(app.view.pair)
-                                                                              : std::string_view(), eo);
+  if (!app.model || !app.engine) return false;
+  const ModelConfig& cfg = app.model->model.config();
+  RunRequest req;
+  req.id = ++app.next_request;
+  req.text = app.view.text;
+  req.pair = cfg.family == Family::Bert ? app.view.pair : std::string();
+  req.head_mask = head_mask_from(app.view, cfg.n_layers, cfg.n_heads);
+  req.want_qkv = app.view.view == ViewKind::Neuron;
+  req.want_summaries = app.view.view != ViewKind::Lines && app.view.view != ViewKind::Neuron;
   note_glyphs(app.view.text);
   note_glyphs(app.view.pair);
-  if (enc.ids.empty()) {  // GPT-2 on an empty text: nothing to run, nothing to draw
-    r.valid = false;
-    r.enc = std::move(enc);
-    r.act.T = 0;
-    r.generation++;
-    app.run_count++;
-    app_update_grid(app);
-    return true;
-  }
-  ForwardOptions fo;
-  if (cfg.head == HeadKind::MaskedLM) {
-    for (size_t i = 0; i < enc.ids.size(); i++)
-      if (enc.ids[i] == lm.tokenizer.mask_id()) fo.lm_positions.push_back(static_cast<int>(i));
-  } else if (cfg.head == HeadKind::CausalLM) {
-    fo.lm_positions.push_back(static_cast<int>(enc.ids.size()) - 1);
-  }
-  int L = cfg.n_layers, H = cfg.n_heads;
-  fo.head_mask = head_mask_from(app.view, L, H);
-  auto t0 = std::chrono::steady_clock::now();
-  Status st = lm.model.forward(enc.ids, enc.type_ids, fo, &r.act);
-  auto t1 = std::chrono::steady_clock::now();
-  if (!st) {
-    r.valid = false;
-    r.generation++;
-    app_update_grid(app);
-    app_set_error(app, st.message);
-    return false;
-  }
-  int T = r.act.T;
-  r.ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
-  r.act.ms = r.ms;
-  r.truncated = enc.truncated;
-  r.enc = std::move(enc);
-  r.is_cls.assign(T, 0);
-  r.is_sep.assign(T, 0);
-  for (int i = 0; i < T; i++) {
-    int id = r.enc.ids[i];
-    if (cfg.family == Family::Bert) {
-      r.is_cls[i] = id == lm.tokenizer.cls_id();
-      r.is_sep[i] = id == lm.tokenizer.sep_id();
-    } else {
-      r.is_cls[i] = i == 0;  // GPT-2 has no [CLS]: its first token plays the attention-sink role
-      r.is_sep[i] = id == lm.tokenizer.eos_id();
-    }
-  }
-  size_t TT = static_cast<size_t>(T) * T;
-  r.head_mean.assign(L * TT, 0.0f);
-  for (int l = 0; l < L; l++) mean_over_heads(r.act.attention(l, 0, H), H, T, r.head_mean.data() + l * TT);
-  r.rollout.assign(L * TT, 0.0f);
-  attention_rollout(r.act.attentions.data(), L, H, T, r.rollout.data());
-  r.stats.resize(static_cast<size_t>(L) * H);
-  for (int l = 0; l < L; l++)
-    for (int h = 0; h < H; h++) r.stats[l * H + h] = head_stats(r.act.attention(l, h, H), T, r.is_cls, r.is_sep);
-  r.valid = true;
-  r.generation++;
+  app.awaited_request = req.id;
+  app.engine->submit(std::move(req));
+  return true;
+}
+
+namespace {
+
+// A result arrived: it becomes the current run (even when newer input is still running: the views draw the last
+// result there is, marked "running...").
+void apply_result(App& app, std::unique_ptr<RunResult> res) {
+  if (!app.model) return;
+  const ModelConfig& cfg = app.model->model.config();
+  RunResult& r = app.run;
+  const uint64_t gen = r.generation + 1;
+  r = std::move(*res);
+  r.generation = gen;
+  if (r.request_id == app.awaited_request) app.awaited_request = 0;
   app.run_count++;
-  for (int i = 0; i < T; i++) note_glyphs(i < static_cast<int>(r.enc.display.size()) ? r.enc.display[i] : r.enc.tokens[i]);
-  // Prediction lists show vocabulary entries that need not be in the text: note the likely ones' glyphs now.
-  if (r.act.logit_cols > 0 && (cfg.head == HeadKind::MaskedLM || cfg.head == HeadKind::CausalLM)) {
-    size_t rows = r.act.logits.size() / r.act.logit_cols;
-    for (size_t p = 0; p < rows && p < 16; p++) {
-      const float* row = r.act.logits.data() + p * r.act.logit_cols;
-      std::vector<int> idx(r.act.logit_cols);
-      for (int j = 0; j < r.act.logit_cols; j++) idx[j] = j;
-      int k = std::min(12, r.act.logit_cols);
-      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int a, int b) { return row[a] > row[b]; });
-      for (int j = 0; j < k; j++) note_glyphs(lm.tokenizer.display_token(idx[j]));
-    }
+  if (!r.valid) {  // GPT-2 on an empty text: nothing to run, nothing to draw
+    app_update_grid(app);
+    return;
   }
+  const int T = r.act.T, L = cfg.n_layers, H = cfg.n_heads;
+  for (int i = 0; i < T; i++) note_glyphs(i < static_cast<int>(r.enc.display.size()) ? r.enc.display[i] : r.enc.tokens[i]);
+  for (const auto& [id, t] : r.vocab) note_glyphs(t.display);  // prediction lists show these
   if (g_clamp_with_notices) {
     clamp_to_model(&app.view, L, H, T, &app.notices);
     g_clamp_with_notices = false;
@@ -173,7 +131,68 @@ bool app_run_now(App& app) {
     clamp_quietly(app);
   }
   app_update_grid(app);
-  return true;
+}
+
+}  // namespace
+
+bool app_poll_engine(App& app) {
+  if (!app.engine) return false;
+  bool any = false;
+  EngineEvent ev;
+  while (app.engine->poll(&ev)) {
+    any = true;
+    switch (ev.kind) {
+      case EngineEvent::Kind::Loaded:
+        app_model_loaded(app, ev.info);
+        break;
+      case EngineEvent::Kind::LoadFailed:
+        app_model_failed(app, ev.error);
+        break;
+      case EngineEvent::Kind::Result:
+        apply_result(app, std::move(ev.run));
+        break;
+      case EngineEvent::Kind::RunFailed:
+        if (ev.request_id == app.awaited_request) app.awaited_request = 0;
+        app.run.valid = false;
+        app.run.generation++;
+        app_update_grid(app);
+        app_set_error(app, ev.error);
+        break;
+      case EngineEvent::Kind::Cancelled:  // a newer request is on its way
+        break;
+    }
+    ev = EngineEvent{};
+  }
+  // A view that needs what the current run left out (q/k/v, summaries): run again with them.
+  if (app.model && app.run.valid && !app_busy(app) &&
+      ((app.view.view == ViewKind::Neuron && app.run.act.q.empty()) ||
+       (app.view.view != ViewKind::Lines && app.view.view != ViewKind::Neuron && app.run.stats.empty())))
+    app_run_now(app);
+  return any;
+}
+
+bool app_busy(const App& app) { return app.run_pending || app.awaited_request != 0 || app.awaiting_model; }
+
+int RunVocab::mask_id() const { return app.model ? app.model->model.mask_id : -1; }
+int RunVocab::eos_id() const { return app.model ? app.model->model.eos_id : -1; }
+TokenizerKind RunVocab::kind() const {
+  return app.model && app.model->model.byte_level ? TokenizerKind::ByteLevelBPE : TokenizerKind::WordPiece;
+}
+std::string RunVocab::display_token(int id) const { return app_token_display(app, id); }
+std::string RunVocab::id_to_token(int id) const {
+  auto it = app.run.vocab.find(id);
+  return it == app.run.vocab.end() ? std::string() : it->second.token;
+}
+
+std::string app_token_display(const App& app, int id) {
+  auto it = app.run.vocab.find(id);
+  return it == app.run.vocab.end() ? std::string() : it->second.display;
+}
+
+std::string app_token_text(const App& app, int id) {
+  auto it = app.run.vocab.find(id);
+  if (it == app.run.vocab.end()) return std::string();
+  return app.model && app.model->model.byte_level ? byte_level_decode(it->second.token) : it->second.display;
 }
 
 void app_set_error(App& app, const std::string& message) {
@@ -181,7 +200,11 @@ void app_set_error(App& app, const std::string& message) {
   add_notice(app, message);
 }
 
-void app_set_model(App& app, std::unique_ptr<LoadedModel> m) {
+void app_set_model(App& app, const ModelInfo& info) {
+  auto m = std::make_unique<LoadedModel>();
+  m->name = info.name;
+  m->hash = info.hash;
+  m->model = info;
   app.model = std::move(m);
   app.view.model = app.model->name;
   app.view.model_hash = app.model->hash;
@@ -192,61 +215,42 @@ void app_set_model(App& app, std::unique_ptr<LoadedModel> m) {
   app_run_now(app);
 }
 
-std::string files_hash(const FileMap& files) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a 64 offset basis
-  auto mix = [&h](const void* p, size_t n) {
-    const unsigned char* b = static_cast<const unsigned char*>(p);
-    for (size_t i = 0; i < n; i++) {
-      h ^= b[i];
-      h *= 1099511628211ull;
-    }
-  };
-  for (const auto& [name, data] : files) {  // std::map: names in a fixed order, whatever order they were dropped in
-    if (name == "training_metrics.json" || name == "generation_config.json") continue;  // do not change the weights
-    mix(name.data(), name.size());
-    mix("\0", 1);
-    mix(data.data(), data.size());
+void app_load_model(App& app, std::map<std::string, std::string> files, const std::string& name, bool user) {
+  if (!app.engine) {
+    app_set_error(app, name + ": no engine to load it");
+    return;
   }
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  app.awaiting_model = true;
+  app.engine->load(std::move(files), name, user);
 }
 
-Status app_load_model(App& app, const FileMap& files, const std::string& name, const std::string& hash) {
-  auto lm = std::make_unique<LoadedModel>();
-  lm->name = name;
-  lm->hash = hash;
-  std::string what = name.rfind("user:", 0) == 0 ? name.substr(5) : name;
-  Status st = Model::load(files, what, &lm->model);
-  if (st) st = Tokenizer::load(files, what, &lm->tokenizer);
-  if (st && lm->tokenizer.vocab_size() > 0 && lm->model.config().vocab_size > 0 &&
-      lm->tokenizer.vocab_size() > lm->model.config().vocab_size) {
-    st = Status::error(what + ": the tokenizer has " + std::to_string(lm->tokenizer.vocab_size()) +
-                       " tokens but config.json says vocab_size " + std::to_string(lm->model.config().vocab_size) +
-                       " (tokenizer files from another model?)");
-  }
+void app_model_failed(App& app, const std::string& message) {
+  app.awaiting_model = false;
   app.loading_name.clear();
   app.loading_progress = -1;
-  if (!st) {
-    app_set_error(app, st.message + (app.model ? " — keeping " + app.model->name : ""));
-    return st;
-  }
+  app_set_error(app, message + (app.model ? " — keeping " + app.model->name : ""));
+}
+
+void app_model_loaded(App& app, const ModelInfo& info) {
+  app.awaiting_model = false;
+  app.loading_name.clear();
+  app.loading_progress = -1;
   app.last_error.clear();
-  if (is_hub_model(name) && name.substr(3) == app.hub.offer_repo) app.hub.offer_repo.clear(), app.hub.offer_rev.clear();
-  if (name.rfind("user:", 0) == 0) {  // the request for this model's files is answered
+  const bool user = info.name.rfind("user:", 0) == 0;
+  if (is_hub_model(info.name) && info.name.substr(3) == app.hub.offer_repo) app.hub.offer_repo.clear(), app.hub.offer_rev.clear();
+  if (user) {  // the request for this model's files is answered
     auto& ns = app.notices;
     ns.erase(std::remove_if(ns.begin(), ns.end(),
                             [](const std::string& n) { return n.rfind("This link was made with your own model", 0) == 0; }),
              ns.end());
   }
-  if (!app.wanted_hash.empty() && name.rfind("user:", 0) == 0) {
-    if (hash != app.wanted_hash)
-      add_notice(app, "These files differ from the ones the link was made with (hash " + hash + ", the link says " +
+  if (!app.wanted_hash.empty() && user) {
+    if (info.hash != app.wanted_hash)
+      add_notice(app, "These files differ from the ones the link was made with (hash " + info.hash + ", the link says " +
                           app.wanted_hash + "): what you see may not be what the link's author saw.");
     app.wanted_hash.clear();
   }
-  app_set_model(app, std::move(lm));
-  return Status::success();
+  app_set_model(app, info);
 }
 
 void app_apply_fragment(App& app, const std::string& fragment) {
@@ -352,6 +356,7 @@ void app_update_grid(App& app) {
   g.attention.resize(static_cast<size_t>(L) * H * GG);
   for (int lh = 0; lh < L * H; lh++)
     merge_attention(r.act.attentions.data() + lh * TT, T, g.group, G, g.attention.data() + lh * GG);
+  if (r.head_mean.size() < L * TT || r.rollout.size() < L * TT) return;  // summaries not asked for this run
   g.head_mean.resize(L * GG);
   g.rollout.resize(L * GG);
   for (int l = 0; l < L; l++) {
@@ -367,6 +372,9 @@ const float* app_grid_matrix(const App& app, HeatSource src, int layer, int head
   if (src == HeatSource::Attention && (head < 0 || head >= H)) return nullptr;
   size_t GG = static_cast<size_t>(g.n) * g.n;
   bool merged = !g.attention.empty();
+  const size_t LGG = static_cast<size_t>(L) * GG;
+  if (src == HeatSource::HeadMean && (merged ? g.head_mean.size() : app.run.head_mean.size()) < LGG) return nullptr;
+  if (src == HeatSource::Rollout && (merged ? g.rollout.size() : app.run.rollout.size()) < LGG) return nullptr;
   switch (src) {
     case HeatSource::Attention:
       return merged ? g.attention.data() + (static_cast<size_t>(layer) * H + head) * GG : app_attention(app, layer, head);
@@ -503,7 +511,7 @@ Status app_set_state_json(App& app, const std::string& text) {
       bad.push_back("model");
     }
   }
-  if (rerun || app.run_pending) app_run_now(app);
+  if (rerun || app.run_pending) app_run_now(app);  // (the result arrives later: runCount counts applied results)
   else clamp_quietly(app);
   app_update_grid(app);
   if (!bad.empty()) {

@@ -4,12 +4,14 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "analysis.h"
+#include "engine.h"
 #include "model.h"
 #include "tokenizer.h"
 #include "view_hub.h"
@@ -17,25 +19,12 @@
 
 namespace attnviz {
 
+// The current model as the app knows it: its name, hash and ModelInfo (config, labels, special ids). The weights and
+// the vocabulary stay in the engine.
 struct LoadedModel {
   std::string name;   // "zh-bert-mini", ... or "user:<folder name>"
   std::string hash;   // hex hash of the files (user models), "" for built-ins
-  Model model;
-  Tokenizer tokenizer;
-};
-
-// One run of the model on the current input, and everything derived from it that the views draw.
-struct RunResult {
-  bool valid = false;
-  Encoding enc;                    // tokens, ids, offsets, display forms
-  Activations act;                 // attentions (L,H,T,T), q/k/v, hidden, logits
-  std::vector<float> rollout;      // (L, T, T) attention rollout through layer l
-  std::vector<float> head_mean;    // (L, T, T) mean over heads per layer
-  std::vector<HeadStats> stats;    // (L*H) per-head statistics
-  std::vector<uint8_t> is_cls, is_sep;  // (T)
-  double ms = 0;                   // forward time
-  bool truncated = false;          // input cut to the model's position limit
-  uint64_t generation = 0;         // increments per run (views cache on it; textures re-upload on change)
+  ModelInfo model;    // model.config() as before
 };
 
 // What heatmaps show: the run's tokens, or groups of them merged into characters / words (ViewState.merge; BertViz
@@ -82,8 +71,12 @@ struct App {
   std::unique_ptr<LoadedModel> model;   // the current model (kept when a new load fails)
   std::string loading_name;             // model being loaded ("" = none)
   float loading_progress = -1;          // 0..1 while a model's files download, -1 = none
-  RunResult run;                        // the current run
-  bool run_pending = true;              // input changed: re-run once the debounce delay has passed
+  RunResult run;                        // the current run (the last result that arrived)
+  bool run_pending = true;              // input changed: submit a run once the debounce delay has passed
+  Engine* engine = nullptr;             // runs the model off this thread (set by the platform)
+  uint64_t next_request = 0;            // id of the last request submitted to the engine
+  uint64_t awaited_request = 0;         // id whose result is still to come (0 = none): "running..."
+  bool awaiting_model = false;          // a model load was handed to the engine and has not answered yet
   double last_edit_time = 0;            // seconds (ImGui::GetTime) of the last input change
   int hover_query = -1, hover_key = -1; // token hovered in any view (shared so views highlight together)
   float ui_scale = 1;                   // device pixel ratio (HiDPI)
@@ -99,17 +92,39 @@ struct App {
 
 // Actions (app.cpp).
 void app_request_run(App& app);             // debounced: the text or options changed
-bool app_run_now(App& app);                 // tokenize + forward + summaries now; false (and last_error) on failure
-void app_set_model(App& app, std::unique_ptr<LoadedModel> m);  // swap in a loaded model and re-run
+// Submits a run of the current input to the engine now (latest wins); its result is applied by app_poll_engine when
+// it arrives. False when there is no model or engine.
+bool app_run_now(App& app);
+// Applies what the engine handed back (results, loaded models, errors); call once per frame and whenever the
+// platform hears from the engine. Returns true when something was applied.
+bool app_poll_engine(App& app);
+bool app_busy(const App& app);              // a run or a model load is under way (input newer than the result)
+void app_set_model(App& app, const ModelInfo& info);  // swap in a model the engine loaded and re-run
+// Strings of vocabulary ids that the last run's prediction lists show ("" for an id the engine did not send).
+std::string app_token_display(const App& app, int id);  // Tokenizer::display_token
+std::string app_token_text(const App& app, int id);     // the text appending it adds (byte-level decoded for GPT-2)
 void app_set_error(App& app, const std::string& message);      // show a message, keep the current model
 int app_n_layers(const App& app);
 int app_n_heads(const App& app);
 int app_n_tokens(const App& app);
 const float* app_attention(const App& app, int layer, int head);  // (T, T) row-major, null when no run
-// Loads a model from its files (base name -> bytes); on success swaps it in (app_set_model) and returns ok; on
-// failure keeps the current model, sets last_error and returns the error. `hash` = files_hash(files) for user models.
-Status app_load_model(App& app, const FileMap& files, const std::string& name, const std::string& hash);
-std::string files_hash(const FileMap& files);  // FNV-1a 64 over names and bytes, 16 hex digits
+// Hands a model's files (base name -> bytes) to the engine to load as `name` (a user model when `user`: shown as
+// "user:<name>", hashed with files_hash). The answer arrives through app_poll_engine: the model is swapped in, or
+// last_error says why not and the current model stays.
+void app_load_model(App& app, std::map<std::string, std::string> files, const std::string& name, bool user);
+// What to do with a load the engine answered (app_poll_engine calls these; the page calls them for its worker).
+void app_model_loaded(App& app, const ModelInfo& info);
+void app_model_failed(App& app, const std::string& message);
+// The tokenizer's answers the views need, from the current model's info and the strings the engine sent with the last
+// run (the app holds no vocabulary): the same names as Tokenizer's, so view code reads the same.
+struct RunVocab {
+  const App& app;
+  int mask_id() const;
+  int eos_id() const;
+  TokenizerKind kind() const;
+  std::string display_token(int id) const;  // "" for an id the run did not send
+  std::string id_to_token(int id) const;    // ditto
+};
 // Share links: applies a fragment (decode, notices, clamp to the model, request another model if it names one).
 void app_apply_fragment(App& app, const std::string& fragment);
 std::string app_fragment(const App& app);    // the current state as a fragment (compact when the text is long)

@@ -76,7 +76,7 @@ void draw_input_panel(App& app) {
       if (ImGui::Selectable(t.label.c_str())) app_apply_fragment(app, t.fragment);
     ImGui::EndCombo();
   }
-  if (app.run_pending) {
+  if (app_busy(app)) {
     ImGui::TextDisabled("running…");
   } else if (app.model) {
     ImGui::Text("%d tokens, forward %.1f ms", app_n_tokens(app), app.run.ms);

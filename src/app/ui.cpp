@@ -161,7 +161,11 @@ void draw_status_bar(App& app) {
   }
   // Last on the line: the time changes run to run and would shift everything after it.
   ImGui::SameLine(0, 20);
-  ImGui::TextDisabled("forward %.1f ms", app.run.ms);
+  ImGui::TextDisabled("forward %.1f ms%s", app.run.ms, app_busy(app) ? "  running…" : "");
+  if (app.engine) {
+    ImGui::SameLine(0, 20);
+    ImGui::TextDisabled("%s", app.engine->threads_label().c_str());
+  }
 }
 
 void draw_views(App& app) {
@@ -275,6 +279,7 @@ void ui_setup_style(float pixel_ratio) {
 
 void ui_frame(App& app) {
   ui_items_new_frame();
+  app_poll_engine(app);
   if (app.run_pending && app.model && ImGui::GetTime() - app.last_edit_time >= 0.15) app_run_now(app);
   app_update_grid(app);
   if (app.renderer) {

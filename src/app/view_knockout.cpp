@@ -38,7 +38,7 @@ std::vector<std::string> prediction_lines(const App& app) {
   std::vector<std::string> out;
   if (!app.model || !app.run.valid) return out;
   const ModelConfig& cfg = app.model->model.config();
-  const Tokenizer& tok = app.model->tokenizer;
+  const RunVocab tok{app};
   const Activations& act = app.run.act;
   const int V = act.logit_cols;
   if (V <= 0) return out;

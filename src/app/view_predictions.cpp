@@ -100,7 +100,7 @@ std::string mask_token(const Tokenizer& tok) {
 }
 
 void draw_masked_lm(App& app) {
-  const Tokenizer& tok = app.model->tokenizer;
+  const RunVocab tok{app};
   const Activations& act = app.run.act;
   const Encoding& enc = app.run.enc;
   const int T = std::min(app_n_tokens(app), static_cast<int>(enc.ids.size()));
@@ -176,7 +176,7 @@ void draw_masked_lm(App& app) {
 
 // GPT-2: the next-token distribution after the last token; a click appends that token's text.
 void draw_causal_lm(App& app) {
-  const Tokenizer& tok = app.model->tokenizer;
+  const RunVocab tok{app};
   const Activations& act = app.run.act;
   const int V = act.logit_cols;
   const int rows = V > 0 ? static_cast<int>(act.logits.size() / V) : 0;
@@ -192,18 +192,31 @@ void draw_causal_lm(App& app) {
   };
   auto top = top_k_softmax(act.logits.data() + static_cast<size_t>(r) * V, V, 10);
   ImGui::SameLine();
+  // Greedy decoding, one step per result: append the best token, run, and again when that run's result has arrived
+  // (the engine runs off this thread; g_greedy_left steps remain).
+  static int g_greedy_left = 0;
+  static uint64_t g_greedy_seen = 0;
+  bool step = false;
   if (ImGui::SmallButton("greedy x10")) {
-    // Ten steps of greedy decoding, running the model after each so the next step sees the grown input.
-    for (int step = 0; step < 10 && app.run.valid; ++step) {
-      const Activations& a = app.run.act;
-      const int cols = a.logit_cols;
-      if (cols <= 0 || a.logits.size() < static_cast<size_t>(cols)) break;
-      auto best = top_k_softmax(a.logits.data() + a.logits.size() - cols, cols, 1);
-      if (best.empty() || best[0].id == tok.eos_id()) break;
-      std::string add = text_of(best[0].id);
-      if (!utf8_complete(add)) break;  // half a character: stop here rather than write broken text
+    g_greedy_left = 10;
+    step = true;
+  } else if (g_greedy_left > 0 && !app_busy(app) && app.run.generation != g_greedy_seen) {
+    step = true;
+  }
+  if (step) {
+    g_greedy_left--;
+    g_greedy_seen = app.run.generation;
+    const Activations& a = app.run.act;
+    const int cols = a.logit_cols;
+    std::vector<Candidate> best;
+    if (app.run.valid && cols > 0 && a.logits.size() >= static_cast<size_t>(cols))
+      best = top_k_softmax(a.logits.data() + a.logits.size() - cols, cols, 1);
+    std::string add = best.empty() ? std::string() : text_of(best[0].id);
+    if (best.empty() || best[0].id == tok.eos_id() || add.empty() || !utf8_complete(add)) {
+      g_greedy_left = 0;  // the end, or half a character: stop here rather than write broken text
+    } else {
       edit_text(app, app.view.text + add, app.view.pair);
-      if (!app_run_now(app)) break;
+      app_run_now(app);
     }
     return;
   }

@@ -3,6 +3,10 @@
 // time on 512x768x256 under node 20, near the ceiling of 128-bit mul + add without FMA). Eigen/std only.
 #include "gemm.h"
 
+#include <algorithm>
+
+#include "parallel.h"
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
@@ -18,8 +22,10 @@ namespace attnviz {
 
 const char* gemm_backend() { return "eigen"; }
 
-void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C, int ldc,
-          bool accumulate) {
+namespace {
+
+void gemm_serial(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C,
+                 int ldc, bool accumulate, int /*thread*/) {
   using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using Stride = Eigen::OuterStride<>;
   Eigen::Map<const RowMat, 0, Stride> a(A, M, K, Stride(lda));
@@ -35,6 +41,8 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
   }
 }
 
+}  // namespace
+
 #else
 
 const char* gemm_backend() { return "wasm-simd128"; }
@@ -46,10 +54,11 @@ constexpr int kNr = 8;    // columns of C per micro-tile (two v128)
 constexpr int kKc = 256;  // depth of one packed panel
 constexpr int kNc = 512;  // columns of one packed panel: kKc * kNc floats = 512 KB, the size of a core's L2
 
-alignas(16) float g_panel[kKc * kNc];  // (kNc / kNr strips) x (kKc, kNr): B packed strip by strip
+// One panel per thread of parallel.h: (kNc / kNr strips) x (kKc, kNr), B packed strip by strip.
+alignas(16) float g_panels[kMaxThreads][kKc * kNc];
 
 // Packs B[k0:k0+kc, j0:j0+nc] (op applied) into strips of kNr columns, zero-padding the last strip.
-void pack_b(const float* B, int ldb, bool bt, int k0, int kc, int j0, int nc) {
+void pack_b(float* g_panel, const float* B, int ldb, bool bt, int k0, int kc, int j0, int nc) {
   for (int js = 0; js < nc; js += kNr) {
     float* dst = g_panel + static_cast<size_t>(js) * kc;
     const int w = std::min(kNr, nc - js);
@@ -187,16 +196,9 @@ void gemm_small_m(int M, int N, int K, const float* A, int lda, const float* B, 
   }
 }
 
-}  // namespace
-
-void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C, int ldc,
-          bool accumulate) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
-    if (!accumulate)
-      for (int i = 0; i < M; i++) std::memset(C + static_cast<size_t>(i) * ldc, 0, sizeof(float) * N);
-    return;
-  }
+void gemm_serial(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C,
+                 int ldc, bool accumulate, int thread) {
+  float* g_panel = g_panels[thread];
   if (M < 16) {
     gemm_small_m(M, N, K, A, lda, B, ldb, b_transposed, C, ldc, accumulate);
     return;
@@ -206,7 +208,7 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
     for (int k0 = 0; k0 < K; k0 += kKc) {
       const int kc = std::min(kKc, K - k0);
       const bool acc = accumulate || k0 > 0;
-      pack_b(B, ldb, b_transposed, k0, kc, j0, nc);
+      pack_b(g_panel, B, ldb, b_transposed, k0, kc, j0, nc);
       for (int i0 = 0; i0 < M; i0 += kMr) {
         const int rows = std::min(kMr, M - i0);
         const float* a = A + static_cast<size_t>(i0) * lda + k0;
@@ -219,6 +221,49 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
   }
 }
 
+}  // namespace
+
 #endif
+
+// Splits C over the threads of parallel.h: by columns (each thread packs only its own part of B) when N is wide, else
+// by rows. Every element of C is summed in the same order as by one thread, so the result does not depend on the
+// number of threads.
+void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C, int ldc,
+          bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) C[static_cast<size_t>(i) * ldc + j] = 0.f;
+    return;
+  }
+  const int threads = parallel_threads();
+  const double work = static_cast<double>(M) * N * K;
+  if (threads <= 1 || work < 2.0e6) {
+    gemm_serial(M, N, K, A, lda, B, ldb, b_transposed, C, ldc, accumulate, parallel_this_thread());
+    return;
+  }
+  if (N >= 64 * threads) {
+    // Column blocks of a multiple of 8 (the kernels' strip width), as even as that allows.
+    const int strips = (N + 7) / 8;
+    parallel_for(threads, [&](int chunk, int thread) {
+      const int s0 = strips * chunk / threads, s1 = strips * (chunk + 1) / threads;
+      const int j0 = s0 * 8, j1 = std::min(N, s1 * 8);
+      if (j1 <= j0) return;
+      const float* b = b_transposed ? B + static_cast<size_t>(j0) * ldb : B + j0;
+      gemm_serial(M, j1 - j0, K, A, lda, b, ldb, b_transposed, C + j0, ldc, accumulate, thread);
+    });
+  } else if (M >= 16 * threads) {  // (smaller row blocks would take the few-rows kernel: another summation order)
+    const int blocks = (M + 3) / 4;  // row blocks of 4, the micro-kernel's height
+    parallel_for(threads, [&](int chunk, int thread) {
+      const int r0 = blocks * chunk / threads * 4, r1 = std::min(M, blocks * (chunk + 1) / threads * 4);
+      if (r1 <= r0) return;
+      gemm_serial(r1 - r0, N, K, A + static_cast<size_t>(r0) * lda, lda, B, ldb, b_transposed,
+                  C + static_cast<size_t>(r0) * ldc, ldc, accumulate, thread);
+    });
+  } else {
+    gemm_serial(M, N, K, A, lda, B, ldb, b_transposed, C, ldc, accumulate, parallel_this_thread());
+  }
+}
 
 }  // namespace attnviz

@@ -7,7 +7,8 @@ namespace attnviz {
 // C (M,N, leading dim ldc) = A (M,K, lda) * op(B)      when accumulate is false
 // C                       += A * op(B)                 when accumulate is true
 // op(B) = B with B (K,N, ldb) when b_transposed is false; B^T with B (N,K, ldb) when it is true.
-// Single-threaded; allocates nothing on the heap in the wasm kernel (it packs into a fixed static panel).
+// Split over the threads of parallel.h when large (same result for any number of threads); allocates nothing on the
+// heap in the wasm kernel (it packs into a fixed static panel per thread).
 void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C, int ldc,
           bool accumulate);
 

@@ -11,6 +11,7 @@
 
 #include "gemm.h"
 #include "model_config.h"
+#include "parallel.h"
 #include "safetensors.h"
 #include "torch_checkpoint.h"
 
@@ -290,7 +291,9 @@ inline float erf_fast(float x) {
 
 // x (T,N) = act(x + b)
 void bias_act(float* x, int T, int N, const float* b, Activation act) {
-  for (int t = 0; t < T; t++) {
+  const int n = T >= 32 ? parallel_threads() : 1;  // rows split over the threads (each row on its own)
+  parallel_for(n, [&](int chunk, int) {
+  for (int t = T * chunk / n; t < T * (chunk + 1) / n; t++) {
     float* r = x + static_cast<size_t>(t) * N;
     switch (act) {
       case Activation::GeluErf:  // Hendrycks & Gimpel 2016, exact form
@@ -317,6 +320,7 @@ void bias_act(float* x, int T, int N, const float* b, Activation act) {
         break;
     }
   }
+  });
 }
 
 // Row softmax of s (n,) * scale over its first `valid` entries; the rest set to exactly 0 (causal mask).
@@ -543,7 +547,7 @@ void Model::Impl::attention(int l, const float* x, int T, const std::vector<uint
   const bool causal = cfg.family == Family::Gpt2;
   // Causal rows only need the keys up to themselves: do the products in row blocks over that prefix.
   const int block = causal ? 64 : T;
-  for (int h = 0; h < H; h++) {
+  parallel_for(H, [&](int h, int) {  // heads in parallel (each writes its own columns of ctx)
     const float* q = a->q.data() + layer_off + h * head_stride;   // (T, dh)
     const float* k = a->k.data() + layer_off + h * head_stride;   // (T, dh)
     const float* v = a->v.data() + layer_off + h * head_stride;   // (T, dh)
@@ -562,7 +566,7 @@ void Model::Impl::attention(int l, const float* x, int T, const std::vector<uint
         gemm(rows, dh, cols, pb, T, v, dh, false, c, D, false);
       }
     }
-  }
+  });
 }
 
 // LM logits at `pos` (rows of the last hidden state) into a->logits (P, V).
@@ -689,6 +693,7 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
 
   if (c.family == Family::Bert) {  // post-LN blocks (Devlin et al. 2019)
     for (int l = 0; l < L; l++) {
+      if (opt.cancelled && opt.cancelled()) return Status::error(kCancelled);
       const LayerWeights& W = m.w.layers[l];
       const float* x = a->hidden.data() + static_cast<size_t>(l) * TD;
       float* y = a->hidden.data() + static_cast<size_t>(l + 1) * TD;
@@ -707,6 +712,7 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
   } else {  // pre-LN blocks (Radford et al. 2019)
     std::memcpy(m.resid.data(), h0, sizeof(float) * TD);
     for (int l = 0; l < L; l++) {
+      if (opt.cancelled && opt.cancelled()) return Status::error(kCancelled);
       const LayerWeights& W = m.w.layers[l];
       layer_norm(m.resid.data(), m.x1.data(), T, D, W.ln1_g.data(), W.ln1_b.data(), c.ln_eps);
       m.attention(l, m.x1.data(), T, opt.head_mask, a);

@@ -3,6 +3,7 @@
 // Eigen/std only: no GL, ImGui, emscripten or printing.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,7 +64,12 @@ struct ForwardOptions {
   // (layers * heads) 1 = knock this head out: its output (context vector) is zeroed before the output projection.
   // Empty = no knockout. Attention probabilities are still recorded for a knocked-out head.
   std::vector<uint8_t> head_mask;
+  // Asked before each layer; true = stop: forward returns the error kCancelled and `out` holds a partial pass.
+  // Empty = never (how the engine abandons a pass that newer input made useless).
+  std::function<bool()> cancelled;
 };
+
+constexpr const char* kCancelled = "cancelled";  // Status message of a pass stopped by ForwardOptions::cancelled
 
 // Everything one forward pass keeps for the viewer. Buffers are sized when the model or T changes and reused.
 struct Activations {

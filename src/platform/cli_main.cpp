@@ -8,7 +8,8 @@ static void usage() {
   std::fprintf(stderr,
                "usage: attnviz tokenize --tokenizer PATH [--lowercase 0|1] [--no-special]   (JSON lines on stdin)\n"
                "       attnviz run --model DIR --out FILE.safetensors [--max-length N]      (JSON lines on stdin)\n"
-               "       attnviz bench --model DIR --tokens N [--iters K]\n"
+               "       attnviz bench --model DIR --tokens N [--iters K] [--threads N]\n"
+               "       attnviz bench --make-model base DIR\n"
                "       attnviz bench-tokenizer --tokenizer PATH [--mb N]\n");
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,6 +22,7 @@
 #include "gemm.h"
 #include "input_line.h"
 #include "model.h"
+#include "parallel.h"
 #include "safetensors.h"
 #include "tokenizer.h"
 
@@ -178,11 +180,91 @@ int cli_run(int argc, char** argv) {
   return 0;
 }
 
+// attnviz bench --make-model base DIR: a BERT-base-shaped BertForMaskedLM with random weights (12 layers x 12 heads,
+// hidden 768, intermediate 3072, 512 positions, vocabulary 21128 as bert-base-chinese; ~410 MB float32; normal(0, 0.02)
+// weights, LayerNorm 1/0, decoder tied), with a vocab.txt of placeholder tokens ([PAD] 0, [UNK] 100, [CLS] 101,
+// [SEP] 102, [MASK] 103). The benchmarks' model: its cost is that of the real one.
+int make_model(const std::string& kind, const std::string& dir) {
+  if (kind != "base") return fail("attnviz bench --make-model: only 'base' (BERT-base shape) is known, not '" + kind + "'");
+  const int L = 12, H = 12, D = 768, F = 3072, P = 512, V = 21128;
+  std::mt19937 rng(1234);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  SafeTensorsWriter w;
+  auto rand_t = [&](const std::string& name, std::vector<int64_t> shape) {
+    size_t n = 1;
+    for (int64_t d : shape) n *= static_cast<size_t>(d);
+    std::vector<float> x(n);
+    for (float& f : x) f = normal(rng);
+    w.add_f32(name, shape, x.data());
+  };
+  auto const_t = [&](const std::string& name, int64_t n, float value) {
+    std::vector<float> x(static_cast<size_t>(n), value);
+    w.add_f32(name, {n}, x.data());
+  };
+  rand_t("bert.embeddings.word_embeddings.weight", {V, D});
+  rand_t("bert.embeddings.position_embeddings.weight", {P, D});
+  rand_t("bert.embeddings.token_type_embeddings.weight", {2, D});
+  const_t("bert.embeddings.LayerNorm.weight", D, 1.0f);
+  const_t("bert.embeddings.LayerNorm.bias", D, 0.0f);
+  for (int l = 0; l < L; l++) {
+    const std::string p = "bert.encoder.layer." + std::to_string(l) + ".";
+    for (const char* m : {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"}) {
+      rand_t(p + m + ".weight", {D, D});
+      rand_t(p + m + ".bias", {D});
+    }
+    const_t(p + "attention.output.LayerNorm.weight", D, 1.0f);
+    const_t(p + "attention.output.LayerNorm.bias", D, 0.0f);
+    rand_t(p + "intermediate.dense.weight", {F, D});
+    rand_t(p + "intermediate.dense.bias", {F});
+    rand_t(p + "output.dense.weight", {D, F});
+    rand_t(p + "output.dense.bias", {D});
+    const_t(p + "output.LayerNorm.weight", D, 1.0f);
+    const_t(p + "output.LayerNorm.bias", D, 0.0f);
+  }
+  rand_t("cls.predictions.transform.dense.weight", {D, D});
+  rand_t("cls.predictions.transform.dense.bias", {D});
+  const_t("cls.predictions.transform.LayerNorm.weight", D, 1.0f);
+  const_t("cls.predictions.transform.LayerNorm.bias", D, 0.0f);
+  const_t("cls.predictions.bias", V, 0.0f);
+  json cfg = {{"architectures", {"BertForMaskedLM"}}, {"model_type", "bert"}, {"hidden_size", D},
+              {"num_hidden_layers", L}, {"num_attention_heads", H}, {"intermediate_size", F},
+              {"max_position_embeddings", P}, {"vocab_size", V}, {"type_vocab_size", 2}, {"hidden_act", "gelu"},
+              {"layer_norm_eps", 1e-12}, {"hidden_dropout_prob", 0.1}, {"attention_probs_dropout_prob", 0.1}};
+  std::string vocab;
+  for (int i = 0; i < V; i++) {
+    if (i == 0) vocab += "[PAD]";
+    else if (i == 100) vocab += "[UNK]";
+    else if (i == 101) vocab += "[CLS]";
+    else if (i == 102) vocab += "[SEP]";
+    else if (i == 103) vocab += "[MASK]";
+    else if (i < 100) vocab += "[unused" + std::to_string(i) + "]";
+    else vocab += "w" + std::to_string(i);
+    vocab += "\n";
+  }
+  const std::pair<std::string, std::string> files[] = {
+      {"config.json", cfg.dump(2) + "\n"}, {"vocab.txt", vocab}, {"model.safetensors", w.finish()}};
+  for (const auto& [name, bytes] : files) {
+    std::ofstream f(dir + "/" + name, std::ios::binary);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!f) return fail("attnviz bench --make-model: could not write " + dir + "/" + name + " (does the folder exist?)");
+  }
+  std::printf("wrote %s (BERT-base shape, random weights)\n", dir.c_str());
+  return 0;
+}
+
 int cli_bench(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "--make-model") {
+    if (argc != 4) return fail("attnviz bench: usage: attnviz bench --make-model base DIR");
+    return make_model(argv[2], argv[3]);
+  }
   std::vector<std::string> v;
   std::string err;
-  if (!parse_args(argc, argv, {"--model", "--tokens", "--iters", "--lm"}, &v, &err))
-    return fail("attnviz bench: " + err + " (usage: attnviz bench --model DIR --tokens N [--iters K] [--lm all|none])");
+  if (!parse_args(argc, argv, {"--model", "--tokens", "--iters", "--lm", "--threads"}, &v, &err))
+    return fail("attnviz bench: " + err +
+                " (usage: attnviz bench --model DIR --tokens N [--iters K] [--lm all|none] [--threads N])");
+  const int threads = v[4].empty() ? 1 : parse_positive(v[4]);
+  if (threads < 1 || threads > kMaxThreads)
+    return fail("attnviz bench: --threads must be 1.." + std::to_string(kMaxThreads));
   const std::string& dir = v[0];
   if (dir.empty() || v[1].empty()) return fail("attnviz bench: --model DIR and --tokens N are required");
   const int T = parse_positive(v[1]);
@@ -208,6 +290,7 @@ int cli_bench(int argc, char** argv) {
   ForwardOptions opt;
   opt.all_positions = lm == "all";
   Activations a;
+  parallel_set_threads(threads);
   s = model.forward(ids, {}, opt, &a);  // warm-up: sizes every buffer
   if (!s) return fail(dir + ": " + s.message);
   std::vector<double> ms, cpu;
@@ -231,6 +314,7 @@ int cli_bench(int argc, char** argv) {
               {"gflops", std::round(flops / (median * 1e6) * 100) / 100},
               {"iters", iters},
               {"lm_head", lm},
+              {"threads", threads},
               {"gemm", gemm_backend()}};
   std::printf("%s\n", out.dump().c_str());
   return 0;

@@ -1,6 +1,7 @@
 // native_main: the desktop viewer (GLFW + OpenGL 3.3). The same app and views as the page; models come from the
 // repository's models/ folder by name, or from a Hugging Face folder given on the command line.
-//   attnviz_gui [--model DIR] [--link FRAGMENT]
+//   attnviz_gui [--model DIR] [--link FRAGMENT] [--threads N]
+// The model runs on the engine's own std::thread (engine.h): the window never waits for a pass.
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
@@ -8,8 +9,11 @@
 
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "app.h"
 #include "folder.h"
@@ -32,7 +36,7 @@ void load_builtin(App& app, const std::string& name) {
     app_set_error(app, st.message);
     return;
   }
-  app_load_model(app, ff.view(), name, "");
+  app_load_model(app, std::move(ff.bytes), name, false);
 }
 
 void load_user(App& app, const std::string& dir) {
@@ -45,8 +49,7 @@ void load_user(App& app, const std::string& dir) {
   std::string base = dir;
   while (!base.empty() && base.back() == '/') base.pop_back();
   base = base.substr(base.find_last_of('/') + 1);
-  FileMap files = ff.view();
-  app_load_model(app, files, "user:" + base, files_hash(files));
+  app_load_model(app, std::move(ff.bytes), base, true);
 }
 
 App* g_app_ptr = nullptr;
@@ -63,10 +66,13 @@ void key_callback(GLFWwindow*, int key, int, int action, int) {
 
 int main(int argc, char** argv) {
   std::string user_dir, link;
+  int threads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--model")) user_dir = argv[i + 1];
     else if (!std::strcmp(argv[i], "--link")) link = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
   }
+  if (threads <= 0) threads = std::min(8, std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
   if (!glfwInit()) {
     std::fprintf(stderr, "attnviz_gui: GLFW could not start (no display?)\n");
     return 1;
@@ -92,6 +98,8 @@ int main(int argc, char** argv) {
 
   App app;
   g_app_ptr = &app;
+  std::unique_ptr<Engine> engine = make_thread_engine(threads);
+  app.engine = engine.get();
   Renderer renderer;
   if (!renderer.init("#version 330 core\n")) app_set_error(app, renderer.error());
   app.renderer = &renderer;
@@ -141,6 +149,8 @@ int main(int argc, char** argv) {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     glfwSwapBuffers(window);
   }
+  app.engine = nullptr;
+  engine.reset();
   renderer.shutdown();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();

@@ -27,15 +27,17 @@
 #include "renderer.h"
 #include "ui.h"
 #include "ui_items.h"
+#include "web_engine.h"
 
 using namespace attnviz;
 
 namespace {
 
 App g_app;
+WebEngine g_engine;             // the model runs in a Web Worker (web/engine_worker.js); results arrive through JS
+RunResult g_incoming;           // a result whose tensors JS is copying in (attnviz_engine_begin .. _end)
 Renderer g_renderer;
 GLFWwindow* g_window = nullptr;
-std::map<std::string, std::pair<char*, size_t>> g_files;  // bytes handed over by JS (malloc'd), until loaded
 std::string g_clipboard;       // what Ctrl+V pastes (the browser's paste event fills it)
 std::string g_published;       // the fragment last written to location.hash
 ViewState g_published_state;
@@ -291,40 +293,75 @@ void frame() {
 
 extern "C" {
 
-// --- bytes in ------------------------------------------------------------------------------------------------------
-// JS mallocs `data`, fills it and hands it over; C++ frees it after the load (so a 400 MB model is in the heap once).
-EMSCRIPTEN_KEEPALIVE void attnviz_add_file(const char* name, char* data, int len) {
-  auto it = g_files.find(name);
-  if (it != g_files.end()) free(it->second.first);
-  g_files[name] = {data, static_cast<size_t>(len < 0 ? 0 : len)};
+// --- the engine worker's answers (web/attnviz.js relays them) -------------------------------------------------------
+// The worker is running: how many threads its forward pass uses, and whether the page is cross-origin isolated.
+EMSCRIPTEN_KEEPALIVE void attnviz_engine_started(int threads, int isolated) { g_engine.set_threads(threads, isolated != 0); }
+
+// A model loaded in the worker: `info` is ModelInfo JSON (engine.h). Applied at once (the model swaps in and its
+// first run is submitted). Returns 1, or 0 when the info does not parse (then lastError says so).
+EMSCRIPTEN_KEEPALIVE int attnviz_engine_loaded(const char* info) {
+  ModelInfo m;
+  if (!info || !info_from_json(info, &m)) {
+    app_model_failed(g_app, "the engine answered a model load with an unreadable description");
+    return 0;
+  }
+  app_model_loaded(g_app, m);
+  return 1;
 }
 
-EMSCRIPTEN_KEEPALIVE void attnviz_clear_files() {
-  for (auto& [name, f] : g_files) free(f.first);
-  g_files.clear();
+// A model load failed in the worker (or before: a download, a file that could not be read): keeps the current model.
+EMSCRIPTEN_KEEPALIVE void attnviz_engine_load_failed(const char* message) {
+  app_model_failed(g_app, message ? message : "loading failed");
 }
 
-// Loads the handed-over files as model `name` ("zh-bert-mini", or a user model's folder name when user != 0).
-// Returns 1 on success; on failure 0 with lastError set and the current model kept.
-EMSCRIPTEN_KEEPALIVE int attnviz_load_files(const char* name, int user) {
-  FileMap files;
-  for (const auto& [n, f] : g_files) files[n] = std::string_view(f.first, f.second);
-  std::string model_name = user ? std::string("user:") + name : std::string(name);
-  std::string hash = user ? files_hash(files) : std::string();
-  Status st = app_load_model(g_app, files, model_name, hash);
-  attnviz_clear_files();
-  return st.ok ? 1 : 0;
+// A result: header JSON (engine_codec), then each float buffer copied into the heap where attnviz_engine_buffer says,
+// then attnviz_engine_end applies it (the current run becomes this one). Returns 0 when the header does not parse.
+EMSCRIPTEN_KEEPALIVE int attnviz_engine_begin(const char* header) {
+  g_incoming = RunResult{};
+  return header && result_from_header_json(header, &g_incoming) ? 1 : 0;
 }
 
-// A Hub model's files (handed over as above): loaded as model `name` ("hf:org/name") at commit `rev` (the link's
-// rev=). Returns 1 on success; on failure 0 with lastError set and the current model kept.
-EMSCRIPTEN_KEEPALIVE int attnviz_load_hub(const char* name, const char* rev) {
-  FileMap files;
-  for (const auto& [n, f] : g_files) files[n] = std::string_view(f.first, f.second);
-  Status st = app_load_model(g_app, files, name ? name : "", rev ? rev : "");
-  attnviz_clear_files();
-  return st.ok ? 1 : 0;
+// Where JS copies buffer `index` (result_buffers order) of `n` floats; null when the size differs from the header.
+EMSCRIPTEN_KEEPALIVE float* attnviz_engine_buffer(int index, double n) {
+  auto bufs = result_buffers(&g_incoming);
+  if (index < 0 || index >= static_cast<int>(bufs.size()) || bufs[index].second->size() != static_cast<size_t>(n))
+    return nullptr;
+  return bufs[index].second->data();
 }
+
+EMSCRIPTEN_KEEPALIVE void attnviz_engine_end(double id) {
+  g_engine.run_finished(static_cast<uint64_t>(id), true, false);
+  g_engine.counters_ref().completed++;
+  EngineEvent ev;
+  ev.kind = EngineEvent::Kind::Result;
+  ev.request_id = static_cast<uint64_t>(id);
+  ev.run = std::make_unique<RunResult>(std::move(g_incoming));
+  g_incoming = RunResult{};
+  g_engine.push(std::move(ev));
+  app_poll_engine(g_app);
+}
+
+// The worker abandoned run `id` (a newer one is coming: started = 1 when it had begun the pass) or failed it.
+EMSCRIPTEN_KEEPALIVE void attnviz_engine_cancelled(double id, int started) {
+  g_engine.run_finished(static_cast<uint64_t>(id), started != 0, started != 0);
+  if (!started) g_engine.counters_ref().dropped++;
+  app_poll_engine(g_app);
+}
+
+EMSCRIPTEN_KEEPALIVE void attnviz_engine_failed(double id, const char* message) {
+  g_engine.run_finished(static_cast<uint64_t>(id), true, false);
+  EngineEvent ev;
+  ev.kind = EngineEvent::Kind::RunFailed;
+  ev.request_id = static_cast<uint64_t>(id);
+  ev.error = message ? message : "the run failed";
+  g_engine.push(std::move(ev));
+  app_poll_engine(g_app);
+}
+
+// A model load is starting (the page's JS downloads or reads the files): "running..." until it answers.
+EMSCRIPTEN_KEEPALIVE void attnviz_engine_loading() { g_app.awaiting_model = true; }
+
+EMSCRIPTEN_KEEPALIVE int attnviz_busy() { return app_busy(g_app) ? 1 : 0; }
 
 // The page's hub client reports its state (view_hub.h: hub_apply_status).
 EMSCRIPTEN_KEEPALIVE void attnviz_hub_status(const char* json) { hub_apply_status(g_app, json ? json : ""); }
@@ -363,6 +400,7 @@ EMSCRIPTEN_KEEPALIVE void attnviz_set_loading(const char* name, float progress) 
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_load_failed(const char* message) {
+  g_app.awaiting_model = false;
   g_app.loading_name.clear();
   g_app.loading_progress = -1;
   app_set_error(g_app, message);
@@ -445,7 +483,7 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_predictions() {
     g_ret = j.dump();
     return g_ret.c_str();
   }
-  const Tokenizer& tok = g_app.model->tokenizer;
+  const RunVocab tok{g_app};
   const ModelConfig& cfg = g_app.model->model.config();
   const Activations& act = g_app.run.act;
   const Encoding& enc = g_app.run.enc;
@@ -542,6 +580,11 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
   j["glyphs"] = fonts_glyph_count();
   j["renderer"] = g_renderer.ready() ? "ok" : g_renderer.error();
   j["runs"] = g_app.run_count;
+  j["busy"] = app_busy(g_app);
+  j["total_ms"] = g_app.run.total_ms;
+  const EngineCounters c = g_engine.counters();
+  j["engine"] = {{"threads", g_engine.threads()}, {"label", g_engine.threads_label()}, {"submitted", c.submitted},
+                 {"dropped", c.dropped}, {"started", c.started}, {"abandoned", c.abandoned}, {"completed", c.completed}};
   g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return g_ret.c_str();
 }
@@ -578,6 +621,7 @@ int main() {
   if (!g_renderer.init("#version 300 es\nprecision highp float;\nprecision highp int;\n"))
     app_set_error(g_app, g_renderer.error() + " (heatmaps are drawn without the GPU shader)");
   g_app.renderer = &g_renderer;
+  g_app.engine = &g_engine;
   g_app.platform.request_model = [](const std::string& name) { js_request_model(name.c_str()); };
   g_app.platform.open_files = [] { js_open_files(0); };
   g_app.platform.open_folder = [] { js_open_files(1); };

@@ -36,12 +36,14 @@ function freePort() {
   });
 }
 
-// Starts scripts/serve.mjs on the page folder; resolves to {origin, close()} once it listens.
-export async function startServer(dir = pageDir) {
+// Starts scripts/serve.mjs on the page folder; resolves to {origin, close()} once it listens. isolation: false serves
+// without the COOP/COEP headers (the page's engine then runs single-threaded).
+export async function startServer(dir = pageDir, {isolation = true} = {}) {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(root, 'scripts/serve.mjs'), dir, String(port), '127.0.0.1'],
-                        {stdio: ['ignore', 'pipe', 'pipe']});
+    const args = [path.join(root, 'scripts/serve.mjs'), dir, String(port), '127.0.0.1'];
+    if (!isolation) args.push('--no-isolation');
+    const child = spawn(process.execPath, args, {stdio: ['ignore', 'pipe', 'pipe']});
     const ok = await new Promise((resolve) => {
       let out = '';
       const timer = setTimeout(() => resolve(false), 10000);

@@ -1,0 +1,131 @@
+// Engine: the core (tokenizer, model, analysis) behind one small interface that the app talks to and never waits on:
+// load a model (files in, ModelInfo out), submit a run (text, pair, knocked-out heads, which outputs), take back what
+// arrived; latest wins. Implementations: a std::thread natively (engine_thread.cpp), a Web Worker running the core's
+// own wasm build in the page (src/platform/web_engine.cpp + web/engine_worker.js). Core + std only: no ImGui, GL,
+// emscripten. Layers: core <- engine <- app.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analysis.h"
+#include "model.h"
+#include "status.h"
+#include "tokenizer.h"
+
+namespace attnviz {
+
+// What the app knows of a loaded model: never the weights or the vocabulary, which stay in the engine.
+struct ModelInfo {
+  std::string name;        // "zh-bert-mini", ... or "user:<folder name>"
+  std::string hash;        // files_hash of a user model's files, "" for built-ins
+  ModelConfig cfg;         // config.json as the model loader understood it (labels filled from the weights)
+  int mask_id = -1, cls_id = -1, sep_id = -1, eos_id = -1;  // tokenizer ids (-1 = the tokenizer has none)
+  bool byte_level = false;  // GPT-2 byte-level BPE: a token's text is byte_level_decode(token)
+  int tokenizer_vocab = 0;  // ids the tokenizer knows, added tokens included
+  const ModelConfig& config() const { return cfg; }
+};
+
+// One run to do. Outputs beyond attentions and logits only when a view that shows them is open.
+struct RunRequest {
+  uint64_t id = 0;              // increasing per request (set by the app); results carry it back
+  std::string text, pair;       // pair: BERT's second segment ("" = none; ignored by GPT-2)
+  std::vector<uint8_t> head_mask;  // (L*H) 1 = knocked out; empty = none
+  bool want_qkv = false;        // q/k/v per head (the neuron view)
+  bool want_summaries = true;   // head means, rollout, per-head stats (model, matrix, rollout, stats views)
+};
+
+// A vocabulary entry the result's prediction lists may show (ids in the top 12 of a logits row).
+struct TokenText {
+  std::string display;  // Tokenizer::display_token
+  std::string token;    // Tokenizer::id_to_token (byte-level pieces for GPT-2)
+};
+
+// One run of the model on one input, and everything derived from it that the views draw.
+struct RunResult {
+  bool valid = false;
+  uint64_t request_id = 0;         // RunRequest::id this answers
+  Encoding enc;                    // tokens, ids, offsets, display forms
+  Activations act;                 // attentions (L,H,T,T), q/k/v when asked (else empty), logits; hidden not kept
+  std::vector<float> rollout;      // (L, T, T) attention rollout through layer l (empty unless want_summaries)
+  std::vector<float> head_mean;    // (L, T, T) mean over heads per layer (empty unless want_summaries)
+  std::vector<HeadStats> stats;    // (L*H) per-head statistics (empty unless want_summaries)
+  std::vector<uint8_t> is_cls, is_sep;  // (T)
+  std::map<int, TokenText> vocab;  // strings of the ids prediction lists may show
+  double ms = 0;                   // forward time (ms), summaries excluded
+  double total_ms = 0;             // tokenize + forward + summaries (ms), in the engine
+  bool truncated = false;          // input cut to the model's position limit
+  uint64_t generation = 0;         // set by the app: increments per applied run (views cache on it)
+};
+
+// What an engine hands back (Engine::poll).
+struct EngineEvent {
+  enum class Kind { Loaded, LoadFailed, Result, RunFailed, Cancelled };
+  Kind kind = Kind::Result;
+  uint64_t request_id = 0;  // Result / RunFailed / Cancelled
+  ModelInfo info;           // Loaded
+  std::string error;        // LoadFailed / RunFailed: a message for the user
+  std::unique_ptr<RunResult> run;  // Result
+};
+
+// Counters of what the engine did (window.attnviz.info().engine): requests dropped before they started, passes
+// started, passes abandoned at a layer boundary, passes completed.
+struct EngineCounters {
+  uint64_t submitted = 0, dropped = 0, started = 0, abandoned = 0, completed = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Loads a model from its files (base name -> bytes; moved in). `user`: a model of the user's (named "user:<name>",
+  // hashed with files_hash). Answers with a Loaded or LoadFailed event; the current model stays until Loaded.
+  virtual void load(std::map<std::string, std::string> files, const std::string& name, bool user) = 0;
+  // Latest wins: a request not yet started is replaced by a newer one (dropped), and the pass in flight is abandoned
+  // at its next layer boundary (a Cancelled event).
+  virtual void submit(RunRequest request) = 0;
+  virtual void cancel() = 0;  // abandons the pass in flight and drops the queued request
+  // Takes one event that arrived (non-blocking); false when there is none.
+  virtual bool poll(EngineEvent* out) = 0;
+  virtual EngineCounters counters() const = 0;
+  // For the status bar: "threads: 2", "single-threaded (page not cross-origin isolated)".
+  virtual std::string threads_label() const = 0;
+  virtual int threads() const = 0;
+};
+
+// The work itself, shared by every implementation: owns the model and tokenizer of one engine.
+class EngineCore {
+ public:
+  // Loads `files` as model `name` (+ user prefix / hash). On failure keeps the current model and returns the error.
+  Status load(const FileMap& files, const std::string& name, bool user, ModelInfo* info);
+  bool loaded() const { return loaded_; }
+  // Tokenizes, runs (asking `cancelled` before each layer; then returns kCancelled) and summarises what `req` asks.
+  Status run(const RunRequest& req, const std::function<bool()>& cancelled, RunResult* out);
+
+ private:
+  Model model_;
+  Tokenizer tokenizer_;
+  ModelInfo info_;
+  bool loaded_ = false;
+};
+
+// FNV-1a 64 over file names and bytes (config of generation/training left out), 16 hex digits: a user model's hash.
+std::string files_hash(const FileMap& files);
+
+// A std::thread engine (the desktop viewer, tests). `threads`: threads of parallel.h for the forward pass.
+std::unique_ptr<Engine> make_thread_engine(int threads);
+
+// The worker protocol of the page (engine_codec.cpp): requests, model info and a result's non-tensor part as JSON;
+// a result's tensors travel as separate float buffers (transferable ArrayBuffers), named by result_buffers.
+std::string request_to_json(const RunRequest& r);
+bool request_from_json(const std::string& s, RunRequest* r);
+std::string info_to_json(const ModelInfo& m);
+bool info_from_json(const std::string& s, ModelInfo* m);
+std::string result_header_json(const RunResult& r);
+bool result_from_header_json(const std::string& s, RunResult* r);  // sizes the float buffers from the header
+// The float buffers of a result, in a fixed order: attentions, q, k, v, logits, rollout, head_mean.
+std::vector<std::pair<const char*, std::vector<float>*>> result_buffers(RunResult* r);
+
+}  // namespace attnviz

@@ -1,0 +1,149 @@
+// EngineCore: the engine's work, the same in every implementation — load a model and its tokenizer from files, and
+// run one request: tokenize, forward (abandonable between layers), then the summaries the open views need.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "engine.h"
+
+namespace attnviz {
+
+std::string files_hash(const FileMap& files) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64 offset basis
+  auto mix = [&h](const void* p, size_t n) {
+    const unsigned char* b = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < n; i++) {
+      h ^= b[i];
+      h *= 1099511628211ull;
+    }
+  };
+  for (const auto& [name, data] : files) {  // std::map: names in a fixed order, whatever order they were dropped in
+    if (name == "training_metrics.json" || name == "generation_config.json") continue;  // do not change the weights
+    mix(name.data(), name.size());
+    mix("\0", 1);
+    mix(data.data(), data.size());
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Status EngineCore::load(const FileMap& files, const std::string& name, bool user, ModelInfo* info) {
+  Model model;
+  Tokenizer tok;
+  Status st = Model::load(files, name, &model);
+  if (st) st = Tokenizer::load(files, name, &tok);
+  if (st && tok.vocab_size() > 0 && model.config().vocab_size > 0 && tok.vocab_size() > model.config().vocab_size) {
+    st = Status::error(name + ": the tokenizer has " + std::to_string(tok.vocab_size()) +
+                       " tokens but config.json says vocab_size " + std::to_string(model.config().vocab_size) +
+                       " (tokenizer files from another model?)");
+  }
+  if (!st) return st;
+  model_ = std::move(model);
+  tokenizer_ = std::move(tok);
+  ModelInfo m;
+  m.name = user ? "user:" + name : name;
+  m.hash = user ? files_hash(files) : std::string();
+  m.cfg = model_.config();
+  m.mask_id = tokenizer_.mask_id();
+  m.cls_id = tokenizer_.cls_id();
+  m.sep_id = tokenizer_.sep_id();
+  m.eos_id = tokenizer_.eos_id();
+  m.byte_level = tokenizer_.kind() == TokenizerKind::ByteLevelBPE;
+  m.tokenizer_vocab = tokenizer_.vocab_size();
+  info_ = m;
+  loaded_ = true;
+  *info = std::move(m);
+  return Status::success();
+}
+
+Status EngineCore::run(const RunRequest& req, const std::function<bool()>& cancelled, RunResult* out) {
+  if (!loaded_) return Status::error("no model loaded yet");
+  const auto t0 = std::chrono::steady_clock::now();
+  const ModelConfig& cfg = model_.config();
+  RunResult& r = *out;
+  r.request_id = req.id;
+  EncodeOptions eo;
+  eo.max_length = cfg.max_positions;
+  Encoding enc = tokenizer_.encode(req.text, cfg.family == Family::Bert ? std::string_view(req.pair) : std::string_view(),
+                                   eo);
+  if (enc.ids.empty()) {  // GPT-2 on an empty text: nothing to run, nothing to draw
+    r.valid = false;
+    r.enc = std::move(enc);
+    r.act.T = 0;
+    return Status::success();
+  }
+  ForwardOptions fo;
+  if (cfg.head == HeadKind::MaskedLM) {
+    for (size_t i = 0; i < enc.ids.size(); i++)
+      if (enc.ids[i] == tokenizer_.mask_id()) fo.lm_positions.push_back(static_cast<int>(i));
+  } else if (cfg.head == HeadKind::CausalLM) {
+    fo.lm_positions.push_back(static_cast<int>(enc.ids.size()) - 1);
+  }
+  const int L = cfg.n_layers, H = cfg.n_heads;
+  if (req.head_mask.size() == static_cast<size_t>(L) * H) fo.head_mask = req.head_mask;
+  fo.cancelled = cancelled;
+  const auto f0 = std::chrono::steady_clock::now();
+  Status st = model_.forward(enc.ids, enc.type_ids, fo, &r.act);
+  const auto f1 = std::chrono::steady_clock::now();
+  if (!st) {
+    r.valid = false;
+    return st;
+  }
+  const int T = r.act.T;
+  r.ms = std::chrono::duration<double, std::milli>(f1 - f0).count();
+  r.act.ms = r.ms;
+  r.act.hidden.clear();  // no view draws hidden states: they stay here
+  r.act.hidden.shrink_to_fit();
+  if (!req.want_qkv) {
+    for (auto* v : {&r.act.q, &r.act.k, &r.act.v}) {
+      v->clear();
+      v->shrink_to_fit();
+    }
+  }
+  r.truncated = enc.truncated;
+  r.enc = std::move(enc);
+  r.is_cls.assign(T, 0);
+  r.is_sep.assign(T, 0);
+  for (int i = 0; i < T; i++) {
+    const int id = r.enc.ids[i];
+    if (cfg.family == Family::Bert) {
+      r.is_cls[i] = id == tokenizer_.cls_id();
+      r.is_sep[i] = id == tokenizer_.sep_id();
+    } else {
+      r.is_cls[i] = i == 0;  // GPT-2 has no [CLS]: its first token plays the attention-sink role
+      r.is_sep[i] = id == tokenizer_.eos_id();
+    }
+  }
+  r.head_mean.clear();
+  r.rollout.clear();
+  r.stats.clear();
+  if (req.want_summaries) {
+    const size_t TT = static_cast<size_t>(T) * T;
+    r.head_mean.assign(L * TT, 0.0f);
+    for (int l = 0; l < L; l++) mean_over_heads(r.act.attention(l, 0, H), H, T, r.head_mean.data() + l * TT);
+    r.rollout.assign(L * TT, 0.0f);
+    attention_rollout(r.act.attentions.data(), L, H, T, r.rollout.data());
+    r.stats = all_head_stats(r.act.attentions.data(), L, H, T, r.is_cls, r.is_sep);
+  }
+  // The strings prediction lists may show: the top 12 ids of each LM logits row.
+  r.vocab.clear();
+  if (r.act.logit_cols > 0 && (cfg.head == HeadKind::MaskedLM || cfg.head == HeadKind::CausalLM)) {
+    const size_t rows = r.act.logits.size() / r.act.logit_cols;
+    std::vector<int> idx(r.act.logit_cols);
+    for (size_t p = 0; p < rows && p < 64; p++) {
+      const float* row = r.act.logits.data() + p * r.act.logit_cols;
+      for (int j = 0; j < r.act.logit_cols; j++) idx[j] = j;
+      const int k = std::min(12, r.act.logit_cols);
+      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int a, int b) { return row[a] > row[b]; });
+      for (int j = 0; j < k; j++) r.vocab[idx[j]] = TokenText{tokenizer_.display_token(idx[j]), tokenizer_.id_to_token(idx[j])};
+    }
+  }
+  if (tokenizer_.eos_id() >= 0)
+    r.vocab[tokenizer_.eos_id()] = TokenText{tokenizer_.display_token(tokenizer_.eos_id()), tokenizer_.id_to_token(tokenizer_.eos_id())};
+  r.valid = true;
+  r.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return Status::success();
+}
+
+}  // namespace attnviz

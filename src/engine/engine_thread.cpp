@@ -1,0 +1,150 @@
+// ThreadEngine: the engine on a std::thread (the desktop viewer; the tests). One slot for the newest request (a newer
+// submit replaces it: dropped), one pass in flight (abandoned between layers when a newer request arrives), events
+// queued for the UI thread's poll.
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "engine.h"
+#include "parallel.h"
+
+namespace attnviz {
+namespace {
+
+class ThreadEngine : public Engine {
+ public:
+  explicit ThreadEngine(int threads) : threads_(threads < 1 ? 1 : threads) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~ThreadEngine() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      newest_ = kNone;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  void load(std::map<std::string, std::string> files, const std::string& name, bool user) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    load_ = LoadJob{std::move(files), name, user};
+    if (request_) counters_.dropped++;
+    request_.reset();
+    newest_ = kNone;  // a pass of the old model is useless now
+    cv_.notify_all();
+  }
+
+  void submit(RunRequest request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    counters_.submitted++;
+    if (request_) counters_.dropped++;
+    newest_ = request.id;
+    request_ = std::move(request);
+    cv_.notify_all();
+  }
+
+  void cancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (request_) counters_.dropped++;
+    request_.reset();
+    newest_ = kNone;
+  }
+
+  bool poll(EngineEvent* out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (events_.empty()) return false;
+    *out = std::move(events_.front());
+    events_.pop_front();
+    return true;
+  }
+
+  EngineCounters counters() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return counters_;
+  }
+  std::string threads_label() const override { return "threads: " + std::to_string(threads_); }
+  int threads() const override { return threads_; }
+
+ private:
+  static constexpr uint64_t kNone = ~uint64_t(0);
+  struct LoadJob {
+    std::map<std::string, std::string> files;
+    std::string name;
+    bool user = false;
+  };
+
+  void loop() {
+    parallel_set_threads(threads_);  // the pool belongs to this thread's passes
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || load_ || request_; });
+      if (stop_) break;
+      if (load_) {
+        LoadJob job = std::move(*load_);
+        load_.reset();
+        lock.unlock();
+        FileMap fm;
+        for (const auto& [k, v] : job.files) fm[k] = v;
+        EngineEvent ev;
+        Status st = core_.load(fm, job.name, job.user, &ev.info);
+        if (st) {
+          ev.kind = EngineEvent::Kind::Loaded;
+        } else {
+          ev.kind = EngineEvent::Kind::LoadFailed;
+          ev.error = st.message;
+        }
+        lock.lock();
+        events_.push_back(std::move(ev));
+        continue;
+      }
+      RunRequest req = std::move(*request_);
+      request_.reset();
+      counters_.started++;
+      lock.unlock();
+      auto run = std::make_unique<RunResult>();
+      const uint64_t id = req.id;
+      Status st = core_.run(req, [this, id] {
+        std::lock_guard<std::mutex> l(mu_);
+        return stop_ || newest_ != id;
+      }, run.get());
+      lock.lock();
+      EngineEvent ev;
+      ev.request_id = id;
+      if (st) {
+        counters_.completed++;
+        ev.kind = EngineEvent::Kind::Result;
+        ev.run = std::move(run);
+      } else if (st.message == kCancelled) {
+        counters_.abandoned++;
+        ev.kind = EngineEvent::Kind::Cancelled;
+      } else {
+        ev.kind = EngineEvent::Kind::RunFailed;
+        ev.error = st.message;
+      }
+      events_.push_back(std::move(ev));
+    }
+    lock.unlock();
+    parallel_set_threads(1);
+  }
+
+  const int threads_;
+  EngineCore core_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<LoadJob> load_;
+  std::optional<RunRequest> request_;
+  uint64_t newest_ = kNone;  // id of the newest request: a pass for any other id is abandoned
+  std::deque<EngineEvent> events_;
+  EngineCounters counters_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_thread_engine(int threads) { return std::make_unique<ThreadEngine>(threads); }
+
+}  // namespace attnviz

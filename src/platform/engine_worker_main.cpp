@@ -1,0 +1,90 @@
+// engine_worker_main: the engine's own wasm build, run by web/engine_worker.js inside a Web Worker (single-threaded,
+// or with pthreads when the page is cross-origin isolated). Exports: files in, model load, one run at a time with
+// its tensors left in this heap for the JS to copy into transferable buffers. The page's main thread never runs this.
+#include <emscripten.h>
+
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine.h"
+#include "parallel.h"
+
+using namespace attnviz;
+
+namespace {
+
+EngineCore g_core;
+std::map<std::string, std::string> g_files;  // handed over by JS until the load
+RunResult g_result;                          // the last run's result (its buffers are read by JS)
+std::string g_ret;                           // storage for strings returned to JS
+
+// The newest request id the page has sent (a SharedArrayBuffer it writes; 0 = unknown, never cancels). A pass for any
+// other id is abandoned at its next layer boundary.
+EM_JS(double, js_newest_request, (), { return self.attnvizNewest ? self.attnvizNewest() : 0; });
+
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE void engine_set_threads(int n) { parallel_set_threads(n); }
+EMSCRIPTEN_KEEPALIVE int engine_threads() { return parallel_threads(); }
+
+// JS mallocs `data` and fills it; the bytes are copied into the file map and `data` freed.
+EMSCRIPTEN_KEEPALIVE void engine_add_file(const char* name, char* data, double len) {
+  g_files[name ? name : ""] = std::string(data, static_cast<size_t>(len));
+  free(data);
+}
+
+// Loads the handed-over files as `name` (a user model when user != 0). Returns {"ok": true, "info": ModelInfo} or
+// {"ok": false, "error": message}; the current model stays on failure. The files are released either way.
+EMSCRIPTEN_KEEPALIVE const char* engine_load(const char* name, int user) {
+  FileMap fm;
+  for (const auto& [k, v] : g_files) fm[k] = v;
+  ModelInfo info;
+  Status st = g_core.load(fm, name ? name : "model", user != 0, &info);
+  g_files.clear();
+  nlohmann::json j;
+  j["ok"] = st.ok;
+  if (st.ok) j["info"] = info_to_json(info);
+  else j["error"] = st.message;
+  g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return g_ret.c_str();
+}
+
+// Runs one request (engine_codec JSON). Returns {"ok": true, "header": ...} (the buffers then wait in engine_buffer),
+// {"ok": false, "cancelled": true} for a pass abandoned between layers, or {"ok": false, "error": message}.
+EMSCRIPTEN_KEEPALIVE const char* engine_run(const char* request) {
+  RunRequest req;
+  nlohmann::json j;
+  if (!request || !request_from_json(request, &req)) {
+    j = {{"ok", false}, {"error", "engine: unreadable request"}};
+  } else {
+    const uint64_t id = req.id;
+    Status st = g_core.run(req, [id] {
+      const double newest = js_newest_request();
+      return newest != 0 && newest != static_cast<double>(id);
+    }, &g_result);
+    if (st.ok) j = {{"ok", true}, {"header", result_header_json(g_result)}};
+    else if (st.message == kCancelled) j = {{"ok", false}, {"cancelled", true}};
+    else j = {{"ok", false}, {"error", st.message}};
+  }
+  g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return g_ret.c_str();
+}
+
+// Buffer `index` of the last result (result_buffers order): its floats and their count.
+EMSCRIPTEN_KEEPALIVE const float* engine_buffer(int index) {
+  auto b = result_buffers(&g_result);
+  return index >= 0 && index < static_cast<int>(b.size()) ? b[index].second->data() : nullptr;
+}
+EMSCRIPTEN_KEEPALIVE double engine_buffer_size(int index) {
+  auto b = result_buffers(&g_result);
+  return index >= 0 && index < static_cast<int>(b.size()) ? static_cast<double>(b[index].second->size()) : 0;
+}
+
+}  // extern "C"
+
+int main() { return 0; }

@@ -1,0 +1,83 @@
+// engine_worker.js: the page's engine, a Web Worker running the core's own wasm build (attnviz_engine.js, or
+// attnviz_engine_mt.js with pthreads when the page is cross-origin isolated). Messages in: init, load (files as
+// transferred ArrayBuffers), run; out: started, loaded, result (tensors as transferred ArrayBuffers), cancelled,
+// failed. No model logic here: it only moves bytes between messages and the wasm heap.
+'use strict';
+let newest = null;     // Int32Array over a SharedArrayBuffer the page writes the newest request id into (isolated only)
+let ready = null;      // Promise: the wasm runtime is up
+const BUFFERS = ['attentions', 'q', 'k', 'v', 'logits', 'rollout', 'head_mean'];  // engine.h result_buffers order
+
+self.attnvizNewest = () => (newest ? Atomics.load(newest, 0) : 0);
+
+function start(threads) {
+  const mt = threads > 1;
+  const script = mt ? 'attnviz_engine_mt.js' : 'attnviz_engine.js';
+  ready = new Promise((resolve, reject) => {
+    self.Module = {
+      mainScriptUrlOrBlob: script,  // pthreads load this script in their own workers
+      print: (s) => console.log(s),
+      printErr: (s) => console.warn(s),
+      onRuntimeInitialized: () => resolve(),
+      onAbort: (what) => reject(new Error(`engine stopped: ${what}`)),
+    };
+    importScripts(script);
+  }).then(() => {
+    if (mt) Module._engine_set_threads(threads);
+    return Module._engine_threads();
+  });
+  return ready;
+}
+
+function copyIn(bytes) {
+  const p = Module._malloc(Math.max(1, bytes.length));
+  if (!p) throw new Error(`out of memory (${(bytes.length / 1048576).toFixed(1)} MB)`);
+  Module.HEAPU8.set(bytes, p);
+  return p;
+}
+
+self.onmessage = async (e) => {
+  const m = e.data;
+  try {
+    if (m.type === 'init') {
+      if (m.newest) newest = new Int32Array(m.newest);
+      const n = await start(m.threads);
+      self.postMessage({ type: 'started', threads: n, isolated: !!m.isolated });
+      return;
+    }
+    await ready;
+    if (m.type === 'load') {
+      for (const f of m.files) {
+        const bytes = new Uint8Array(f.bytes);
+        const p = copyIn(bytes);
+        Module.ccall('engine_add_file', null, ['string', 'number', 'number'], [f.name, p, bytes.length]);
+        f.bytes = null;
+      }
+      const r = JSON.parse(Module.ccall('engine_load', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
+      self.postMessage({ type: 'loaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '' });
+    } else if (m.type === 'run') {
+      if (newest && Atomics.load(newest, 0) !== 0 && Atomics.load(newest, 0) !== m.id) {
+        self.postMessage({ type: 'cancelled', id: m.id, started: false });  // outdated before it started
+        return;
+      }
+      const r = JSON.parse(Module.ccall('engine_run', 'string', ['string'], [m.request]));
+      if (!r.ok) {
+        self.postMessage(r.cancelled ? { type: 'cancelled', id: m.id, started: true } : { type: 'failed', id: m.id, error: r.error });
+        return;
+      }
+      const buffers = [];
+      BUFFERS.forEach((name, i) => {
+        const n = Module._engine_buffer_size(i);
+        const p = Module._engine_buffer(i);
+        const out = new Float32Array(n);
+        if (n) out.set(Module.HEAPF32.subarray(p >> 2, (p >> 2) + n));
+        buffers.push(out.buffer);
+      });
+      self.postMessage({ type: 'result', id: m.id, header: r.header, buffers }, buffers);
+    }
+  } catch (err) {
+    const msg = String(err && err.message || err);
+    if (m.type === 'load') self.postMessage({ type: 'loaded', seq: m.seq, ok: false, error: msg });
+    else if (m.type === 'run') self.postMessage({ type: 'failed', id: m.id, error: msg });
+    else self.postMessage({ type: 'fatal', error: msg });
+  }
+};
