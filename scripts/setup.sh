@@ -7,7 +7,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 pkgs=(emscripten libeigen3-dev doctest-dev libglfw3-dev nlohmann-json3-dev libutf8proc-dev unicode-data
-      fonts-wqy-microhei chromium xz-utils)
+      fonts-wqy-microhei chromium xz-utils
+      clang libclang-rt-14-dev llvm)  # clang + libclang-rt: the libFuzzer targets (fuzz/, scripts/fuzz.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,6 +3,7 @@
 # wasm under node, the CLI checks (native and wasm), and the browser tests (playwright-core driving Debian's
 # chromium). Ends with one line: "N passed, N failed".
 #   ATTNVIZ_ASAN=1  also builds the asan preset and runs the suite under AddressSanitizer + UBSan.
+#   ATTNVIZ_FUZZ_SECONDS=N  seconds per libFuzzer target in the fuzz stage (default 30; 0 skips the stage).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -116,6 +117,20 @@ fi
 if [ "$web_ok" = 1 ] && ls tests/browser/*.test.mjs >/dev/null 2>&1; then
   node --test --test-concurrency=1 --test-reporter=tap tests/browser/ >"$log_dir/browser-tests.log" 2>&1; rc=$?
   count_node "browser" "$log_dir/browser-tests.log" $rc
+fi
+
+# 5. fuzz: every libFuzzer target (fuzz/, clang + ASan + UBSan) for a bounded time; each target is one test
+fuzz_secs=${ATTNVIZ_FUZZ_SECONDS:-30}
+if [ "$fuzz_secs" != 0 ]; then
+  echo "test: fuzzing (${fuzz_secs}s per target)"
+  bash scripts/fuzz.sh "$fuzz_secs" >"$log_dir/fuzz.log" 2>&1; rc=$?
+  p=$(grep -cE '^fuzz: [a-z0-9_]+: ok' "$log_dir/fuzz.log")
+  f=$(grep -cE '^fuzz: [a-z0-9_]+: FOUND' "$log_dir/fuzz.log")
+  echo "test: fuzz: $p passed, $f failed"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$f" != 0 ]; then grep -E 'FOUND|ERROR|FUZZ_CHECK|runtime error' "$log_dir/fuzz.log" | head -n 30 >&2; fi
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then tail -n 30 "$log_dir/fuzz.log" >&2; fail_stage "fuzz exited $rc"; fi
 fi
 
 echo "$passed passed, $failed failed"
