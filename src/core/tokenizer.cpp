@@ -18,8 +18,9 @@ namespace {
 using json = nlohmann::json;
 
 // Unicode versions, as Hugging Face tokenizers has them (checked code point by code point by tests/oracle): BERT's
-// control / punctuation / nonspacing-mark tests and NFD use Unicode 8.0 tables (UnicodeTable::HfBert), its
-// whitespace and lowercase tests and GPT-2's \p{L} \p{N} \s this machine's Unicode Character Database (15.0).
+// control / punctuation / nonspacing-mark tests use Unicode 8.0 categories and its NFD Unicode 9.0
+// (UnicodeTable::HfBert); its whitespace and lowercase tests and GPT-2's \p{L} \p{N} \s this machine's Unicode
+// Character Database (15.0).
 // Known difference: code points assigned after 15.0 (Rust's std and Oniguruma there know newer versions) are
 // unassigned here. Offsets are byte spans (the reference's Python and Node APIs give character indices).
 
