@@ -325,14 +325,16 @@ TEST_CASE("torch checkpoint: hostile and damaged fixtures are refused with a mes
 // ---- hand-made checkpoints ----------------------------------------------------------------------------------------
 
 TEST_CASE("torch checkpoint: hand-made zip, ZIP64 and legacy files: offsets, transposed views, half storages") {
+  // The checkpoint points into the bytes: they must outlive it.
+  const std::string zip = small_zip(), zip64 = small_zip(true), legacy = small_legacy();
   TorchCheckpoint c;
-  Status s = TorchCheckpoint::parse(small_zip(), "small.bin", &c);
+  Status s = TorchCheckpoint::parse(zip, "small.bin", &c);
   REQUIRE_MESSAGE(s.ok, s.message);
   check_small(c);
-  s = TorchCheckpoint::parse(small_zip(true), "small64.bin", &c);
+  s = TorchCheckpoint::parse(zip64, "small64.bin", &c);
   REQUIRE_MESSAGE(s.ok, s.message);
   check_small(c);
-  s = TorchCheckpoint::parse(small_legacy(), "legacy.bin", &c);
+  s = TorchCheckpoint::parse(legacy, "legacy.bin", &c);
   REQUIRE_MESSAGE(s.ok, s.message);
   check_small(c);
   // A moved checkpoint keeps its gathered tensors valid.
