@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -323,14 +325,16 @@ TEST_CASE("torch checkpoint: hostile and damaged fixtures are refused with a mes
 // ---- hand-made checkpoints ----------------------------------------------------------------------------------------
 
 TEST_CASE("torch checkpoint: hand-made zip, ZIP64 and legacy files: offsets, transposed views, half storages") {
+  // The checkpoint points into the bytes: they must outlive it.
+  const std::string zip = small_zip(), zip64 = small_zip(true), legacy = small_legacy();
   TorchCheckpoint c;
-  Status s = TorchCheckpoint::parse(small_zip(), "small.bin", &c);
+  Status s = TorchCheckpoint::parse(zip, "small.bin", &c);
   REQUIRE_MESSAGE(s.ok, s.message);
   check_small(c);
-  s = TorchCheckpoint::parse(small_zip(true), "small64.bin", &c);
+  s = TorchCheckpoint::parse(zip64, "small64.bin", &c);
   REQUIRE_MESSAGE(s.ok, s.message);
   check_small(c);
-  s = TorchCheckpoint::parse(small_legacy(), "legacy.bin", &c);
+  s = TorchCheckpoint::parse(legacy, "legacy.bin", &c);
   REQUIRE_MESSAGE(s.ok, s.message);
   check_small(c);
   // A moved checkpoint keeps its gathered tensors valid.
@@ -473,6 +477,27 @@ TEST_CASE("torch checkpoint: model folders: safetensors preferred, shard index c
   Model m;
   Status s = Model::load(files, "both", &m);
   CHECK_MESSAGE(s.ok, s.message);
+  // read_folder reads pytorch_model*.bin only when the folder has no .safetensors file.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path tmp = fs::temp_directory_path(ec) / "attnviz-torchbin-test";
+  fs::remove_all(tmp, ec);
+  REQUIRE(fs::create_directories(tmp, ec));
+  for (const char* name : {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json"})
+    fs::copy_file(data_dir() + "/tiny-bert/" + name, tmp / name, ec);
+  std::ofstream(tmp / "pytorch_model.bin") << "garbage";
+  std::ofstream(tmp / "training_args.bin") << "garbage";
+  FolderFiles both;
+  REQUIRE(read_folder(tmp.string(), &both).ok);
+  CHECK(both.bytes.count("model.safetensors") == 1);
+  CHECK(both.bytes.count("pytorch_model.bin") == 0);
+  fs::remove(tmp / "model.safetensors", ec);
+  REQUIRE(read_folder(tmp.string(), &both).ok);
+  CHECK(both.bytes.count("pytorch_model.bin") == 1);
+  CHECK(both.bytes.count("training_args.bin") == 0);
+  s = Model::load(both.view(), tmp.string(), &m);
+  CHECK(contains(s.message, "pytorch_model.bin: not a PyTorch checkpoint"));
+  fs::remove_all(tmp, ec);
   // Sharded: a bad index, a missing shard.
   FolderFiles sh;
   REQUIRE(read_folder(fixture("tiny-bert-sharded"), &sh).ok);
