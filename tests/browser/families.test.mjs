@@ -45,6 +45,17 @@ for (const [model, cases] of [['tiny-xlmr', ['case1', 'case3', 'case5']], ['tiny
       assert.equal(snap.tokens.length, T, `${model} ${key}: token count`);
       const d = maxAbsDiff(snap.attention, att.data);
       assert.ok(d <= 1e-4, `${model} ${key}: max |page - reference| = ${d}`);
+      if (texts[key].text.includes('<mask>')) {
+        // The mask comes from the tokenizer (<mask>, lstrip): the predictions panel runs the LM head there, and its
+        // best guess is the reference's argmax at that position.
+        const ids = Array.from(ref[`${key}.input_ids`].data);
+        const pos = ids.indexOf(ids.length > 0 ? Math.max(...ids) : -1);
+        const p = await page.evaluate(() => window.attnviz.predictions());
+        assert.equal(p.kind, 'masked_lm');
+        assert.equal(p.masks.length, 1);
+        assert.equal(p.masks[0].position, pos);
+        assert.equal(p.masks[0].top[0].id, ref[`${key}.logits_argmax`].data[pos]);
+      }
     }
     assert.deepEqual(app.errors, []);
   });
