@@ -100,6 +100,9 @@ test('a link to a Hub model asks first: no request to the Hub before the click, 
             `weights came through the second origin: ${hubLog().join('\n')}`);
   assert.ok(!fetched.includes('vocab.txt'), 'tokenizer.json is preferred over vocab.txt');
   assert.ok(hub.log.every((e) => !/\/resolve\/main\//.test(e.path)), 'files are fetched at the pinned sha');
+  const offOrigin = foreignRequests(app);
+  assert.ok(offOrigin.length > 0 && offOrigin.every((u) => u.startsWith(hub.endpoint + '/') || u.startsWith(hub.cdn + '/')),
+            `after the click, requests went only to the endpoint and its file storage: ${offOrigin.join(' ')}`);
   const cached = await page.evaluate(() => window.attnvizHub.listCached());
   assert.ok(cached.some((m) => m.repo === id && m.sha === sha(id) && m.bytes > 1e6), 'the model is in the cache');
   assert.deepEqual(app.errors, []);
