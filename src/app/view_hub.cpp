@@ -215,9 +215,21 @@ void draw_hub_banner(App& app) {
   HubState& h = app.hub;
   const bool busy = !h.busy_repo.empty();
   if (!busy && h.offer_repo.empty()) return;
+  std::string offer;  // the consent text, measured first so the banner is as tall as it needs
+  if (!busy) {
+    const HubCatalogueEntry* e = catalogue_entry(h.offer_repo);
+    const std::string size = e && e->size[0] ? std::string("about ") + e->size : "size shown after the file list";
+    offer = "This link opens the Hugging Face model " + h.offer_repo +
+            (h.offer_rev.empty() ? std::string() : " at " + h.offer_rev.substr(0, 12)) + " from " + host_of(h.endpoint) +
+            " (" + size + "). Nothing is downloaded until you click; the files are then kept in this browser.";
+  }
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float wrap = ImGui::GetContentRegionAvail().x - 2 * style.WindowPadding.x;
+  const float text_h = busy ? ImGui::GetTextLineHeightWithSpacing()
+                            : ImGui::CalcTextSize(offer.c_str(), nullptr, false, wrap).y + style.ItemSpacing.y;
   ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.10f, 0.20f, 0.30f, 1.0f));
-  const float line = ImGui::GetFrameHeightWithSpacing();
-  ImGui::BeginChild("##hubbanner", ImVec2(0, line * 2.6f), false);
+  ImGui::BeginChild("##hubbanner", ImVec2(0, text_h + ImGui::GetFrameHeightWithSpacing() + 2 * style.WindowPadding.y),
+                    false, ImGuiWindowFlags_AlwaysUseWindowPadding | ImGuiWindowFlags_NoScrollbar);
   if (busy) {
     ImGui::Text("Downloading %s from %s: %s", h.busy_repo.c_str(), host_of(h.endpoint).c_str(), h.phase.c_str());
     std::string label = h.total > 0 ? hub_format_bytes(h.done) + " of " + hub_format_bytes(h.total)
@@ -230,13 +242,7 @@ void draw_hub_banner(App& app) {
     if (ImGui::Button("Cancel")) call_hub(app, "cancel", "");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Stop the download; the current model stays");
   } else {
-    const HubCatalogueEntry* e = catalogue_entry(h.offer_repo);
-    const std::string size = e && e->size[0] ? std::string("about ") + e->size : "size shown after the file list";
-    ImGui::TextWrapped("This link opens the Hugging Face model %s%s%s from %s (%s). Nothing is downloaded until "
-                       "you click; the files are then kept in this browser.",
-                       h.offer_repo.c_str(), h.offer_rev.empty() ? "" : " at ",
-                       h.offer_rev.empty() ? "" : h.offer_rev.substr(0, 12).c_str(), host_of(h.endpoint).c_str(),
-                       size.c_str());
+    ImGui::TextWrapped("%s", offer.c_str());
     if (ImGui::Button("Download and open"))
       call_hub(app, "open", h.offer_rev.empty() ? h.offer_repo : h.offer_repo + "@" + h.offer_rev);
     ImGui::SameLine();

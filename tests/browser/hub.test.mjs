@@ -100,6 +100,9 @@ test('a link to a Hub model asks first: no request to the Hub before the click, 
             `weights came through the second origin: ${hubLog().join('\n')}`);
   assert.ok(!fetched.includes('vocab.txt'), 'tokenizer.json is preferred over vocab.txt');
   assert.ok(hub.log.every((e) => !/\/resolve\/main\//.test(e.path)), 'files are fetched at the pinned sha');
+  const offOrigin = foreignRequests(app);
+  assert.ok(offOrigin.length > 0 && offOrigin.every((u) => u.startsWith(hub.endpoint + '/') || u.startsWith(hub.cdn + '/')),
+            `after the click, requests went only to the endpoint and its file storage: ${offOrigin.join(' ')}`);
   const cached = await page.evaluate(() => window.attnvizHub.listCached());
   assert.ok(cached.some((m) => m.repo === id && m.sha === sha(id) && m.bytes > 1e6), 'the model is in the cache');
   assert.deepEqual(app.errors, []);
@@ -299,4 +302,28 @@ test('the picker: "Hugging Face…" opens the field, the catalogue and the cache
   assert.match(await hook(page, 'lastError'), /google-bert\/bert-base-chinese: no such model/);
   assert.ok(hubLog().some((l) => l.includes('/api/models/google-bert/bert-base-chinese')), hubLog().join('\n'));
   assert.equal((await hook(page, 'state')).model, 'hf:attnviz-test/tiny-bert-ner');
+});
+
+test('without Cache Storage (a private window may refuse it) a Hub model still downloads and opens; the picker says ' +
+     'files are not kept', {skip}, async () => {
+  const ctx2 = await browser.newContext({viewport: {width: 900, height: 600}, deviceScaleFactor: 1});
+  await ctx2.addInitScript((ep) => {
+    localStorage.setItem('attnviz.hubEndpoint', ep);
+    Object.defineProperty(window, 'caches', {value: {open: () => Promise.reject(new DOMException('denied', 'SecurityError'))}});
+  }, hub.endpoint);
+  const page = await ctx2.newPage();
+  try {
+    await page.goto(`${server.origin}/`, {waitUntil: 'load', timeout: 90000});
+    await waitReady(page, 90000);
+    hub.reset();
+    const r = await page.evaluate(() => window.attnviz.loadModel('hf:attnviz-test/tiny-bert'));
+    assert.ok(r && r.ok, JSON.stringify(r));
+    await waitReady(page, 90000, null, {model: 'hf:attnviz-test/tiny-bert'});
+    assert.ok(filesFetched().includes('model.safetensors'));
+    const st = await page.evaluate(() => window.attnvizHub.status());
+    assert.equal(st.cache_ok, false);
+    assert.deepEqual(st.cached, []);
+  } finally {
+    await ctx2.close();
+  }
 });
