@@ -21,6 +21,8 @@ using json = nlohmann::json;
 struct TourText {
   const char* back = "Back";
   const char* next = "Next";
+  const char* count = "%d / %d";  // step k of n (1-based)
+  const char* step_item = "%d. %s";  // the step list: number and the caption's first line
   const char* back_tip = "The previous step of the tour";
   const char* next_tip = "The next step of the tour (its view, whatever you changed meanwhile)";
   const char* steps_tip = "Click a step to go there. Between steps you can explore freely: Next and Back bring "
@@ -421,8 +423,9 @@ void draw_tour_bar(App& app) {
   ImGui::BeginChild("##tour", ImVec2(0, h), true);
   ImGui::BeginChild("##tour_steps", ImVec2(list_w, 0), false);
   for (int i = 0; i < n; ++i) {
-    char label[160];
-    std::snprintf(label, sizeof label, "%d. %s##tour_step%d", i + 1, step_title(app.view.tour[i]).c_str(), i);
+    char label[200];
+    const int used = std::snprintf(label, sizeof label, kText.step_item, i + 1, step_title(app.view.tour[i]).c_str());
+    std::snprintf(label + std::clamp(used, 0, 150), sizeof label - 150, "##tour_step%d", i);
     note_glyphs(label);
     if (ImGui::Selectable(label, i == k)) tour_go(app, i);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kText.steps_tip);
@@ -441,7 +444,7 @@ void draw_tour_bar(App& app) {
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", kText.next_tip);
   ImGui::SameLine();
   ImGui::AlignTextToFramePadding();
-  ImGui::Text("%d / %d", k + 1, n);
+  ImGui::Text(kText.count, k + 1, n);
   draw_caption(step.say, std::max(100.0f, ImGui::GetContentRegionAvail().x - 8), false);
   ImGui::EndChild();
   ImGui::EndChild();
