@@ -193,6 +193,108 @@ def seeds_view_state():
     return out
 
 
+def _torch_pickler():
+    """A pickle.Pickler writing what torch.save writes, without torch: fake modules 'torch' and 'torch._utils' hold
+    the storage classes and _rebuild_tensor_v2 so GLOBAL opcodes name them; storages become persistent ids."""
+    import collections
+    import io
+    import pickle
+    import types
+    torch = sys.modules.get('torch') or types.ModuleType('torch')
+    utils = sys.modules.get('torch._utils') or types.ModuleType('torch._utils')
+    for cls in ('FloatStorage', 'HalfStorage', 'BFloat16Storage'):
+        if not hasattr(torch, cls):
+            setattr(torch, cls, type(cls, (), {'__module__': 'torch'}))
+
+    def _rebuild_tensor_v2(*args):  # never called: only its name is pickled
+        raise RuntimeError('fake')
+    _rebuild_tensor_v2.__module__, _rebuild_tensor_v2.__qualname__ = 'torch._utils', '_rebuild_tensor_v2'
+    if not hasattr(utils, '_rebuild_tensor_v2'):
+        utils._rebuild_tensor_v2 = _rebuild_tensor_v2
+    torch._utils = utils
+    sys.modules.setdefault('torch', torch)
+    sys.modules.setdefault('torch._utils', utils)
+
+    class Storage:
+        def __init__(self, cls, key, data, width, legacy):
+            self.cls, self.key, self.data, self.numel, self.legacy = cls, key, data, len(data) // width, legacy
+
+    class Tensor:
+        def __init__(self, storage, offset, size, stride):
+            self.args = (storage, offset, tuple(size), tuple(stride), False, collections.OrderedDict())
+
+        def __reduce__(self):
+            return (utils._rebuild_tensor_v2, self.args)
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            if isinstance(obj, Storage):
+                pid = ('storage', obj.cls, obj.key, 'cpu', obj.numel)
+                return pid + (None,) if obj.legacy else pid
+            return None
+
+    def dumps(obj):
+        b = io.BytesIO()
+        Pickler(b, protocol=2).dump(obj)
+        return b.getvalue()
+    return torch, Storage, Tensor, dumps
+
+
+def torch_zip(entries, name='archive'):
+    """entries: {path inside the archive folder: bytes}, written as torch.save's zip (stored, not compressed)."""
+    import io
+    import zipfile
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, 'w', zipfile.ZIP_STORED) as z:
+        for k, v in entries.items():
+            z.writestr(name + '/' + k, v)
+    return b.getvalue()
+
+
+def seeds_torch_checkpoint():
+    import collections
+    import pickle
+    out = []
+    d = os.path.join(SHARED, 'fixtures', 'pytorch-bin')
+    for case in ('evil-os-system', 'evil-builtins-eval', 'storage-too-small'):  # hostile ones, < 1 KB each
+        p = os.path.join(d, case, 'pytorch_model.bin')
+        if os.path.isfile(p):
+            out.append(read(p))
+    torch, Storage, Tensor, dumps = _torch_pickler()
+    f32 = lambda xs: struct.pack('<%df' % len(xs), *xs)
+    f16 = lambda xs: struct.pack('<%de' % len(xs), *xs)
+
+    def state(legacy):
+        s0 = Storage(torch.FloatStorage, '0', f32([float(i) for i in range(12)]), 4, legacy)
+        s1 = Storage(torch.HalfStorage, '1', f16([0.5, -1.0, 2.0, 65504.0]), 2, legacy)
+        sd = collections.OrderedDict()
+        sd['embeddings.weight'] = Tensor(s0, 0, [2, 3], [3, 1])      # row-major view at the start
+        sd['encoder.bias'] = Tensor(s0, 6, [6], [1])                  # same storage, with an offset
+        sd['decoder.weight'] = Tensor(s0, 0, [3, 2], [1, 3])          # transposed: strides not row-major
+        sd['half.weight'] = Tensor(s1, 0, [2, 2], [2, 1])             # float16 storage
+        return sd, [s0, s1]
+
+    sd, storages = state(False)
+    base = {'data.pkl': dumps(sd)}
+    for s in storages:
+        base['data/' + s.key] = s.data
+    out.append(torch_zip(dict(base, version=b'3\n', byteorder=b'little')))
+    out.append(torch_zip(dict(base, version=b'3\n'), name='pytorch_model'))  # no byteorder record (older torch)
+    bf = Storage(torch.BFloat16Storage, '0', b'\x80\x3f\x00\x40\x40\xc0', 2, False)  # 1, 2, -3 as bfloat16
+    out.append(torch_zip({'data.pkl': dumps({'w': Tensor(bf, 1, [2], [1])}), 'data/0': bf.data,
+                          'version': b'3\n', 'byteorder': b'little'}))
+    # Legacy (torch < 1.6): magic, protocol version, sys_info, state dict, storage keys, then per storage u64 + bytes.
+    sd, storages = state(True)
+    legacy = (pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2) + pickle.dumps(1001, protocol=2) +
+              pickle.dumps({'protocol_version': 1001, 'little_endian': True,
+                            'type_sizes': {'short': 2, 'int': 4, 'long': 4}}, protocol=2) +
+              dumps(sd) + pickle.dumps([s.key for s in storages], protocol=2))
+    for s in storages:
+        legacy += struct.pack('<Q', s.numel) + s.data
+    out.append(legacy)
+    return out
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit('usage: make_seeds.py OUT_DIR [TARGET...]')
