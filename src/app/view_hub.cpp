@@ -59,7 +59,8 @@ std::string str(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 // Sizes are the weights file as the Hub's file list shows it (decimal MB), checked on the model pages; the download
-// also holds the tokenizer and config (under 2 MB). Architectures: all BERT or GPT-2 (config.json's architectures).
+// also holds the tokenizer and config (under 2 MB); "" = not checked (the picker shows the size once the file list
+// is read). Architectures: each is in supported_architectures().
 const std::vector<HubCatalogueEntry>& hub_catalogue() {
   static const std::vector<HubCatalogueEntry> list = {
       {"google-bert/bert-base-chinese", "412 MB",
@@ -70,6 +71,11 @@ const std::vector<HubCatalogueEntry>& hub_catalogue() {
        "Chinese NER (CLUENER2020, 10 entity types); BERT architecture despite the name"},
       {"ckiplab/bert-base-chinese-ner", "",
        "Traditional Chinese NER (BertForTokenClassification); weights only as pytorch_model.bin"},
+      // Other families (issue 14); their sizes appear once the file list is read.
+      {"FacebookAI/roberta-base", "", "English RoBERTa, 12 x 12: byte-level BPE, <mask> guesses"},
+      {"distilbert/distilbert-base-uncased", "", "English DistilBERT (lowercased), 6 layers x 12 heads"},
+      {"FacebookAI/xlm-roberta-base", "",
+       "XLM-RoBERTa, 100 languages (Chinese and English in one model), SentencePiece Unigram, 12 x 12"},
   };
   return list;
 }

@@ -255,9 +255,13 @@ Status parse_model_config(std::string_view json_text, const std::string& what, M
 }
 
 const std::vector<std::string>& supported_architectures() {
-  static const std::vector<std::string> list = {"BertModel", "BertForMaskedLM", "BertForPreTraining", "BertLMHeadModel",
-                                                "BertForTokenClassification", "BertForSequenceClassification",
-                                                "GPT2Model", "GPT2LMHeadModel"};
+  static const std::vector<std::string> list = {
+      "BertModel", "BertForMaskedLM", "BertForPreTraining", "BertLMHeadModel", "BertForTokenClassification",
+      "BertForSequenceClassification", "RobertaModel", "RobertaForMaskedLM", "RobertaForTokenClassification",
+      "RobertaForSequenceClassification", "XLMRobertaModel", "XLMRobertaForMaskedLM",
+      "XLMRobertaForTokenClassification", "XLMRobertaForSequenceClassification", "DistilBertModel",
+      "DistilBertForMaskedLM", "DistilBertForTokenClassification", "DistilBertForSequenceClassification",
+      "GPT2Model", "GPT2LMHeadModel"};
   return list;
 }
 

@@ -13,7 +13,7 @@ namespace attnviz {
 // no architectures, *head_known is set false and the caller picks the head from the weights present.
 Status parse_model_config(std::string_view json_text, const std::string& what, ModelConfig* out, bool* head_known);
 
-// The config.json "architectures" values parse_model_config accepts (BERT and GPT-2 families), for messages such as
+// The config.json "architectures" values parse_model_config accepts (BERT, RoBERTa, XLM-RoBERTa, DistilBERT, GPT-2), for messages such as
 // the page's refusal of a Hub model before downloading its weights. Kept in step with the parser by a unit test.
 const std::vector<std::string>& supported_architectures();
 

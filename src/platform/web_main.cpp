@@ -374,7 +374,7 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_check_config(const char* text) {
   Status st = parse_model_config(text ? text : "", "config.json", &c, &head_known);
   g_ret.clear();
   if (!st.ok) {
-    g_ret = st.message + ". attnviz opens BERT and GPT-2 family models (";
+    g_ret = st.message + ". attnviz opens BERT, RoBERTa, XLM-RoBERTa, DistilBERT and GPT-2 family models (";
     const auto& list = supported_architectures();
     for (size_t i = 0; i < list.size(); ++i) g_ret += (i ? ", " : "") + list[i];
     g_ret += ")";

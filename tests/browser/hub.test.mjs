@@ -189,7 +189,7 @@ const failures = [
   {name: 'offline', spec: 'hf:attnviz-demo/zh-bert-mini', offline: true, message: /offline/},
   {name: 'a file shorter than listed', spec: 'hf:attnviz-demo/zh-bert-ner-mini', mode: {wrongLength: 'model.safetensors'},
    message: /model\.safetensors arrived with \d+ bytes but the Hub lists \d+ \(cut short\)/},
-  {name: 'unsupported architecture', spec: 'hf:attnviz-test/llama-tiny', message: /LlamaForCausalLM.*BERT and GPT-2.*BertForMaskedLM/,
+  {name: 'unsupported architecture', spec: 'hf:attnviz-test/llama-tiny', message: /LlamaForCausalLM.*BERT, RoBERTa, XLM-RoBERTa, DistilBERT and GPT-2.*BertForMaskedLM.*XLMRobertaForMaskedLM/,
    never: ['model.safetensors', 'tokenizer.json']},
   {name: 'TF/Flax-only repo', spec: 'hf:attnviz-test/tf-only', message: /only TensorFlow \/ Flax weights \(.*tf_model\.h5/,
    never: ['tf_model.h5', 'flax_model.msgpack', 'config.json']},
