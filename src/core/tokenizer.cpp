@@ -696,8 +696,8 @@ void Tokenizer::Impl::push_added_text(std::string_view text, const Segment& sg, 
 }
 
 // RobertaProcessing's trim_offsets (tokenizers' processors/byte_level.rs process_offsets): a token whose string begins
-// (ends) with spaces, counted as characters that are 'Ġ' or Unicode whitespace, has its span start moved right (end
-// moved left) by that count, never past the other end; the first token keeps one leading space that
+// (ends) with spaces, characters that are 'Ġ' or Unicode whitespace, has its span start moved right (end moved left)
+// past them (by the bytes they stand for: 'Ġ' 1, others their UTF-8 length), never past the other end; the first token keeps one leading space that
 // add_prefix_space put there.
 static void trim_offsets(const std::vector<std::string>& id_to_token, bool add_prefix_space, Seq* s) {
   size_t next_text = 0;
@@ -709,21 +709,32 @@ static void trim_offsets(const std::vector<std::string>& id_to_token, bool add_p
     else if (static_cast<size_t>(s->ids[i]) < id_to_token.size()) tok = &id_to_token[static_cast<size_t>(s->ids[i])];
     if (!tok || tok->empty()) continue;
     std::vector<char32_t> cps;
+    std::vector<int32_t> bytes;  // bytes of the text each character stands for: 'Ġ' one (a space), others their UTF-8
     for (size_t p = 0; p < tok->size();) {
       int len = 0;
-      cps.push_back(decode_utf8(tok->data() + p, tok->size() - p, &len));
+      char32_t c = decode_utf8(tok->data() + p, tok->size() - p, &len);
+      cps.push_back(c);
+      bytes.push_back(c == 0x120 ? 1 : (len > 0 ? len : 1));
       p += static_cast<size_t>(len > 0 ? len : 1);
     }
     auto is_space = [&](char32_t c) { return c == 0x120 || uprops::is_white_space(props.get(c)); };
-    int32_t lead = 0, trail = 0;
-    while (lead < static_cast<int32_t>(cps.size()) && is_space(cps[static_cast<size_t>(lead)])) ++lead;
-    while (trail < static_cast<int32_t>(cps.size()) && is_space(cps[cps.size() - 1 - static_cast<size_t>(trail)])) ++trail;
+    // Counted in characters as HF does, moved in bytes: an lstrip added token's absorbed U+3000 is 3 bytes, and
+    // HF's span (in characters) starts after it (oracle regression "\u3000<mask>").
+    int32_t lead = 0, trail = 0, lead_bytes = 0, trail_bytes = 0;
+    while (lead < static_cast<int32_t>(cps.size()) && is_space(cps[static_cast<size_t>(lead)])) {
+      lead_bytes += bytes[static_cast<size_t>(lead)];
+      ++lead;
+    }
+    while (trail < static_cast<int32_t>(cps.size()) && is_space(cps[cps.size() - 1 - static_cast<size_t>(trail)])) {
+      trail_bytes += bytes[cps.size() - 1 - static_cast<size_t>(trail)];
+      ++trail;
+    }
     auto& o = s->offsets[i];
     if (lead > 0) {
-      if ((i == 0 || o.first == 0) && add_prefix_space && lead == 1) lead = 0;
-      o.first = std::min(o.first + lead, o.second);
+      if ((i == 0 || o.first == 0) && add_prefix_space && lead == 1) lead_bytes = 0;
+      o.first = std::min(o.first + lead_bytes, o.second);
     }
-    if (trail > 0 && o.second >= trail) o.second = std::max(o.second - trail, o.first);
+    if (trail > 0 && o.second >= trail_bytes) o.second = std::max(o.second - trail_bytes, o.first);
   }
 }
 

@@ -29,6 +29,7 @@ export function loadHf() {  // the npm package, or null when it is not installed
 // name; ours: arguments of `attnviz tokenize`; hf(): a Hugging Face Tokenizer built as transformers would build it
 // from the same files; specials: strings to sprinkle into the corpus (added / special tokens); files: what must exist.
 const BERT_SPECIALS = ['[CLS]', '[SEP]', '[MASK]', '[PAD]', '[UNK]'];
+const ROBERTA_SPECIALS = ['<s>', '</s>', '<mask>', '<pad>', '<unk>'];  // RoBERTa / XLM-R added tokens
 
 // A BertTokenizerFast from a vocab.txt (transformers' convert_slow_tokenizer: BertNormalizer, BertPreTokenizer,
 // WordPiece, BertProcessing, the five specials as special added tokens).
@@ -89,6 +90,15 @@ export const TOKENIZERS = [
     hf: () => bertFromVocab(path.join(shared, 'vocab/bert-base-uncased.vocab.txt'), false), specials: BERT_SPECIALS},
   {name: 'gpt2', ours: ['--tokenizer', path.join(shared, 'vocab/gpt2')], files: [path.join(shared, 'vocab/gpt2/encoder.json')],
     hf: () => gpt2FromFiles(path.join(shared, 'vocab/gpt2')), specials: ['<|endoftext|>']},
+  // Issue 14's families, straight from their tokenizer.json (as transformers' fast tokenizers load them).
+  {name: 'roberta-bpe', ours: ['--tokenizer', path.join(shared, 'fixtures/arch/roberta-bpe')],
+    files: [path.join(shared, 'fixtures/arch/roberta-bpe/tokenizer.json')],
+    hf: () => loadHf().Tokenizer.fromFile(path.join(shared, 'fixtures/arch/roberta-bpe/tokenizer.json')),
+    specials: ROBERTA_SPECIALS},
+  {name: 'xlmr-unigram', ours: ['--tokenizer', path.join(shared, 'fixtures/arch/xlmr-unigram')],
+    files: [path.join(shared, 'fixtures/arch/xlmr-unigram/tokenizer.json')],
+    hf: () => loadHf().Tokenizer.fromFile(path.join(shared, 'fixtures/arch/xlmr-unigram/tokenizer.json')),
+    specials: ROBERTA_SPECIALS},
 ];
 
 // --- known differences: character classes the oracle does not draw, each with its reason -----------------------------
