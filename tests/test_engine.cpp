@@ -143,7 +143,19 @@ TEST_CASE("engine: the worker protocol round-trips requests, model info and resu
   CHECK(info2.cfg.n_layers == info.cfg.n_layers);
   CHECK(info2.cfg.family == Family::Gpt2);
   CHECK(info2.eos_id == info.eos_id);
+  CHECK(info.mask_token.empty());  // GPT-2 has no mask token
   CHECK_FALSE(info_from_json("{\"name\": 1}", &info2));
+
+  // The mask token's string travels with the model (the page has no vocabulary): "[MASK]" for BERT.
+  EngineCore bert;
+  FileMap bfm;
+  auto bfiles = model_files("zh-bert-mini");
+  for (const auto& [k, v] : bfiles) bfm[k] = v;
+  ModelInfo binfo, binfo2;
+  REQUIRE(bert.load(bfm, "zh-bert-mini", false, &binfo).ok);
+  CHECK(binfo.mask_token == "[MASK]");
+  REQUIRE(info_from_json(info_to_json(binfo), &binfo2));
+  CHECK(binfo2.mask_token == "[MASK]");
 
   RunResult res;
   RunRequest q;

@@ -174,6 +174,9 @@ bool app_poll_engine(App& app) {
 bool app_busy(const App& app) { return app.run_pending || app.awaited_request != 0 || app.awaiting_model; }
 
 int RunVocab::mask_id() const { return app.model ? app.model->model.mask_id : -1; }
+std::string RunVocab::mask_token() const {
+  return app.model && !app.model->model.mask_token.empty() ? app.model->model.mask_token : std::string("[MASK]");
+}
 int RunVocab::eos_id() const { return app.model ? app.model->model.eos_id : -1; }
 TokenizerKind RunVocab::kind() const {
   return app.model && app.model->model.byte_level ? TokenizerKind::ByteLevelBPE : TokenizerKind::WordPiece;

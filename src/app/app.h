@@ -120,6 +120,7 @@ void app_model_failed(App& app, const std::string& message);
 struct RunVocab {
   const App& app;
   int mask_id() const;
+  std::string mask_token() const;  // the mask token's string ("[MASK]", "<mask>"); "[MASK]" when unknown
   int eos_id() const;
   TokenizerKind kind() const;
   std::string display_token(int id) const;  // "" for an id the run did not send

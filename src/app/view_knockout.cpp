@@ -47,7 +47,7 @@ std::vector<std::string> prediction_lines(const App& app) {
     for (int r = 0; r < rows && r < static_cast<int>(act.logit_positions.size()); ++r) {
       auto top = top_k_softmax(act.logits.data() + static_cast<size_t>(r) * V, V, 3);
       if (top.empty()) continue;
-      const std::string mask = tok.mask_id() >= 0 ? tok.id_to_token(tok.mask_id()) : std::string("[MASK]");
+      const std::string mask = tok.mask_token();
       std::string line = cfg.head == HeadKind::MaskedLM ? mask + " " + std::to_string(act.logit_positions[r]) + ": "
                                                         : std::string("next: ");
       for (size_t k = 0; k < top.size(); ++k) {

@@ -93,12 +93,6 @@ bool replace_token(App& app, int i, const std::string& with) {
   return true;
 }
 
-// The tokenizer's mask token ("[MASK]", "<mask>").
-std::string mask_token(const Tokenizer& tok) {
-  const std::string m = tok.id_to_token(tok.mask_id());
-  return m.empty() ? std::string("[MASK]") : m;
-}
-
 void draw_masked_lm(App& app) {
   const RunVocab tok{app};
   const Activations& act = app.run.act;
@@ -110,7 +104,7 @@ void draw_masked_lm(App& app) {
   const int rows = V > 0 ? static_cast<int>(std::min(act.logits.size() / V, act.logit_positions.size())) : 0;
   if (n_masks == 0) {
     ImGui::TextWrapped("No %s in the input. Click a token below to mask it, and see what the model guesses there.",
-                       mask_token(tok).c_str());
+                       tok.mask_token().c_str());
   } else if (rows == 0) {
     ImGui::TextColored(ImVec4(0.9f, 0.5f, 0.3f, 1), "The LM head did not run at the [MASK] positions.");
   }
@@ -118,7 +112,7 @@ void draw_masked_lm(App& app) {
     const int pos = act.logit_positions[r];
     if (pos < 0 || pos >= T || enc.ids[pos] != tok.mask_id()) continue;
     ImGui::PushID(r);
-    ImGui::Text("%s at token %d", mask_token(tok).c_str(), pos);
+    ImGui::Text("%s at token %d", tok.mask_token().c_str(), pos);
     if (pos > 0) {
       ImGui::SameLine();
       ImGui::TextDisabled("after %s", token_label(app, pos - 1).c_str());
@@ -138,7 +132,7 @@ void draw_masked_lm(App& app) {
         break;
       }
       if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("fill the %s with \"%s\" (logit %.2f)", mask_token(tok).c_str(), label.c_str(), c.logit);
+        ImGui::SetTooltip("fill the %s with \"%s\" (logit %.2f)", tok.mask_token().c_str(), label.c_str(), c.logit);
       ImGui::SameLine();
       prob_bar(app, c.prob, ImGui::GetFontSize() * 8);
       ImGui::PopID();
@@ -164,11 +158,11 @@ void draw_masked_lm(App& app) {
     flow(ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2, first);
     first = false;
     if (ImGui::SmallButton(label.c_str())) {
-      replace_token(app, i, mask_token(tok));
+      replace_token(app, i, tok.mask_token());
       ImGui::PopID();
       break;
     }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("replace \"%s\" with %s", label.c_str(), mask_token(tok).c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("replace \"%s\" with %s", label.c_str(), tok.mask_token().c_str());
     ImGui::PopID();
   }
   if (boxed) ImGui::EndChild();

@@ -24,6 +24,7 @@ struct ModelInfo {
   std::string hash;        // files_hash of a user model's files, "" for built-ins
   ModelConfig cfg;         // config.json as the model loader understood it (labels filled from the weights)
   int mask_id = -1, cls_id = -1, sep_id = -1, eos_id = -1;  // tokenizer ids (-1 = the tokenizer has none)
+  std::string mask_token;  // the mask token's string ("[MASK]", "<mask>"); "" when the tokenizer has none
   bool byte_level = false;  // GPT-2 byte-level BPE: a token's text is byte_level_decode(token)
   int tokenizer_vocab = 0;  // ids the tokenizer knows, added tokens included
   const ModelConfig& config() const { return cfg; }

@@ -59,7 +59,7 @@ std::string info_to_json(const ModelInfo& m) {
               {"type_vocab_size", c.type_vocab_size}, {"ln_eps", c.ln_eps}, {"labels", c.labels},
               {"architecture", c.architecture}, {"scale_attn_weights", c.scale_attn_weights},
               {"scale_attn_by_inverse_layer_idx", c.scale_attn_by_inverse_layer_idx}};
-  return dump({{"name", m.name}, {"hash", m.hash}, {"config", cfg}, {"mask_id", m.mask_id}, {"cls_id", m.cls_id},
+  return dump({{"name", m.name}, {"hash", m.hash}, {"config", cfg}, {"mask_id", m.mask_id}, {"mask_token", m.mask_token}, {"cls_id", m.cls_id},
                {"sep_id", m.sep_id}, {"eos_id", m.eos_id}, {"byte_level", m.byte_level},
                {"tokenizer_vocab", m.tokenizer_vocab}});
 }
@@ -82,6 +82,7 @@ bool info_from_json(const std::string& s, ModelInfo* m) {
             read(c, "scale_attn_weights", &out.cfg.scale_attn_weights) &&
             read(c, "scale_attn_by_inverse_layer_idx", &out.cfg.scale_attn_by_inverse_layer_idx);
   if (!ok) return false;
+  if (auto t = j.find("mask_token"); t != j.end() && t->is_string()) out.mask_token = t->get<std::string>();
   out.cfg.family = static_cast<Family>(family);
   out.cfg.head = static_cast<HeadKind>(head);
   out.cfg.act = static_cast<Activation>(act);

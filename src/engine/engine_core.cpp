@@ -46,6 +46,7 @@ Status EngineCore::load(const FileMap& files, const std::string& name, bool user
   m.hash = user ? files_hash(files) : std::string();
   m.cfg = model_.config();
   m.mask_id = tokenizer_.mask_id();
+  m.mask_token = m.mask_id >= 0 ? tokenizer_.id_to_token(m.mask_id) : std::string();
   m.cls_id = tokenizer_.cls_id();
   m.sep_id = tokenizer_.sep_id();
   m.eos_id = tokenizer_.eos_id();
