@@ -80,6 +80,9 @@
       await fetch(url, {mode: 'no-cors', credentials: 'omit', signal});
       return new HubError(`${repo}: ${h} answered but does not let web pages read its files (CORS refused). Use an endpoint that allows it (page settings), or download the files and drop them on the page.`);
     } catch (e) {
+      // In a cross-origin isolated page (COEP require-corp, for threads) the no-cors probe fails too when the answer
+      // lacks Cross-Origin-Resource-Policy, so a CORS refusal looks like no answer: say both.
+      if (self.crossOriginIsolated) return new HubError(`${repo}: could not read from ${h}: offline, blocked, not a Hub endpoint, or it does not let web pages read its files (CORS refused): ${err.message || err}.`);
       return new HubError(`${repo}: could not reach ${h} (offline, blocked, or not a Hub endpoint): ${err.message || err}.`);
     }
   }
