@@ -1693,6 +1693,16 @@ Status finish_wordpiece(Tokenizer::Impl* im, const std::string& where) {
 
 // The SentencePiece Unigram model's vocabulary as the tokenizer's, with `unigram` taking over normalization,
 // pre-tokenization and the model (sentencepiece.h).
+// The parts of tokenizer.json that every model kind shares: added_tokens, then the post_processor.
+Status read_added_and_post_processor(const json& root, const std::string& where, Tokenizer::Impl* im) {
+  if (const json* at = member(root, "added_tokens")) {
+    Status s = read_added_tokens(*at, where, im);
+    if (!s) return s;
+  }
+  if (const json* pp = member(root, "post_processor")) return read_post_processor(*pp, where + ": post_processor", im);
+  return Status::success();
+}
+
 void adopt_unigram(UnigramTokenizer&& u, Tokenizer::Impl* im) {
   im->kind = TokenizerKind::Unigram;
   const auto& v = u.vocab();
@@ -1707,15 +1717,7 @@ Status load_unigram_json(const json& root, const std::string& where, Tokenizer::
   Status s = UnigramTokenizer::from_tokenizer_json(root, where, &u);
   if (!s) return s;
   adopt_unigram(std::move(u), im);
-  if (const json* at = member(root, "added_tokens")) {
-    s = read_added_tokens(*at, where, im);
-    if (!s) return s;
-  }
-  if (const json* pp = member(root, "post_processor")) {
-    s = read_post_processor(*pp, where + ": post_processor", im);
-    if (!s) return s;
-  }
-  return Status::success();
+  return read_added_and_post_processor(root, where, im);
 }
 
 // sentencepiece.bpe.model without tokenizer.json: as transformers' XLMRobertaTokenizer (<mask> with lstrip,
@@ -1815,15 +1817,7 @@ Status load_tokenizer_json(std::string_view bytes, const std::string& where, Tok
   } else {
     return Status::error(where + ": model type '" + type + "' is not supported (attnviz reads WordPiece and BPE)");
   }
-  if (const json* at = member(root, "added_tokens")) {
-    s = read_added_tokens(*at, where, im);
-    if (!s) return s;
-  }
-  if (const json* pp = member(root, "post_processor")) {
-    s = read_post_processor(*pp, where + ": post_processor", im);
-    if (!s) return s;
-  }
-  return Status::success();
+  return read_added_and_post_processor(root, where, im);
 }
 
 struct BertConfig {
