@@ -1815,7 +1815,7 @@ Status load_tokenizer_json(std::string_view bytes, const std::string& where, Tok
     s = read_merges_json(*merges, where + ": model.merges", im);
     if (!s) return s;
   } else {
-    return Status::error(where + ": model type '" + type + "' is not supported (attnviz reads WordPiece and BPE)");
+    return Status::error(where + ": model type '" + type + "' is not supported (attnviz reads WordPiece, BPE and Unigram)");
   }
   return read_added_and_post_processor(root, where, im);
 }
