@@ -47,6 +47,12 @@ if(EMSCRIPTEN)
   target_include_directories(attnviz_web PRIVATE src/app src/platform "${APP_GENERATED_DIR}")
   # Everything the page needs next to index.html: the shell, its JS, the models, the shaders, the CJK font. A target
   # of its own, re-run whenever one of those files changes (not only when the wasm relinks).
+  # coi-serviceworker (npm, installed by scripts/setup.sh): cross-origin isolation by a service worker, for hosts that
+  # cannot send COOP/COEP (web/csp.js turns it on only when the site's attnviz.config.json asks).
+  set(COI_SERVICEWORKER "${CMAKE_SOURCE_DIR}/node_modules/coi-serviceworker/coi-serviceworker.min.js")
+  if(NOT EXISTS "${COI_SERVICEWORKER}")
+    message(FATAL_ERROR "${COI_SERVICEWORKER} is missing: run scripts/setup.sh (npm ci)")
+  endif()
   file(GLOB_RECURSE PAGE_ASSETS CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/web/*" "${CMAKE_SOURCE_DIR}/models/*"
        "${CMAKE_SOURCE_DIR}/shaders/*")
   set(PAGE_STAMP "${CMAKE_BINARY_DIR}/page_assets.stamp")
@@ -56,8 +62,9 @@ if(EMSCRIPTEN)
     COMMAND ${CMAKE_COMMAND} -E copy_directory "${CMAKE_SOURCE_DIR}/shaders" "${CMAKE_BINARY_DIR}/page/shaders"
     COMMAND ${CMAKE_COMMAND} -E make_directory "${CMAKE_BINARY_DIR}/page/fonts"
     COMMAND ${CMAKE_COMMAND} -E copy_if_different "${ATTNVIZ_CJK_FONT}" "${CMAKE_BINARY_DIR}/page/fonts/wqy-microhei.ttc"
+    COMMAND ${CMAKE_COMMAND} -E copy_if_different "${COI_SERVICEWORKER}" "${CMAKE_BINARY_DIR}/page/coi-serviceworker.min.js"
     COMMAND ${CMAKE_COMMAND} -E touch "${PAGE_STAMP}"
-    DEPENDS ${PAGE_ASSETS} "${ATTNVIZ_CJK_FONT}"
+    DEPENDS ${PAGE_ASSETS} "${ATTNVIZ_CJK_FONT}" "${COI_SERVICEWORKER}"
     COMMENT "Copying the page's files (web/, models/, shaders/, font) into page/")
   add_custom_target(attnviz_page_assets ALL DEPENDS "${PAGE_STAMP}")
   add_dependencies(attnviz_web attnviz_page_assets)

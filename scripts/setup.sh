@@ -42,9 +42,10 @@ if [ ! -f third_party/imgui/imgui.cpp ]; then
   [ -f third_party/imgui/imgui.cpp ] || { echo "setup: imgui.cpp missing after unpacking" >&2; exit 1; }
 fi
 
-# playwright-core (browser tests) and tokenizers (Hugging Face's Node binding, the tokenizer oracle) from the
-# committed lockfile.
-if [ ! -d node_modules/playwright-core ] || [ ! -f node_modules/tokenizers/package.json ]; then
+# playwright-core (browser tests), tokenizers (Hugging Face's Node binding, the tokenizer oracle) and
+# coi-serviceworker (shipped with the page: isolation where headers cannot be set) from the committed lockfile.
+if [ ! -d node_modules/playwright-core ] || [ ! -f node_modules/tokenizers/package.json ] ||
+   [ ! -f node_modules/coi-serviceworker/coi-serviceworker.min.js ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -16,6 +16,7 @@
     }
   };
   let siteUrl = '';
+  let isolateWithServiceWorker = false;
   try {
     // Synchronous on purpose: the policy must be in place before the page's first fetch. Same origin, a few bytes.
     const x = new XMLHttpRequest();
@@ -24,6 +25,7 @@
     if (x.status === 200) {
       const j = JSON.parse(x.responseText);
       if (j && typeof j.hubEndpoint === 'string') siteUrl = clean(j.hubEndpoint);
+      if (j && j.isolateWithServiceWorker === true) isolateWithServiceWorker = true;
     }
   } catch (e) { /* no site config: the default */ }
   let userUrl = '';
@@ -43,4 +45,17 @@
   meta.content = `connect-src 'self' ${sources.join(' ')}`;
   document.head.appendChild(meta);
   window.attnvizHubEndpoint.connectSrc = sources;
+
+  // Cross-origin isolation (threads) on a host that cannot send COOP/COEP headers: when the site's
+  // attnviz.config.json says {"isolateWithServiceWorker": true}, the npm package coi-serviceworker (loaded next by
+  // index.html) registers a service worker that adds the two headers to every response of the page, and reloads the
+  // page once. Off by default: a host that sends the headers needs none of it, and without either the page works
+  // single-threaded. Turning the setting off again unregisters the worker.
+  window.coi = {
+    shouldRegister: () => isolateWithServiceWorker,
+    shouldDeregister: () => !isolateWithServiceWorker,
+    coepCredentialless: () => false,  // require-corp, as scripts/serve.mjs sends
+    quiet: true,
+  };
+  window.attnvizIsolation = {serviceWorker: isolateWithServiceWorker};
 })();
