@@ -198,6 +198,36 @@
     }
   }
 
+  // The user's own model as the comparison (vs=user:NAME, the compare view's button): a folder picked here, read
+  // locally like loadFiles (never uploaded), handed to the engine as 'loadCompare'.
+  async function loadCompareFiles(fileList) {
+    const files = Array.from(fileList || []);
+    const safetensors = files.some((f) => /\.safetensors$/i.test(f.name));
+    const wanted = files.filter((f) => MODEL_FILE.test(f.name) || (!safetensors && TORCH_FILE.test(f.name)));
+    const rel = wanted.find((f) => f.webkitRelativePath);
+    const name = ((rel ? rel.webkitRelativePath.split('/')[0] : 'my-model').replace(/[^\w.\-]+/g, '-').slice(0, 60)) || 'my-model';
+    if (!wanted.length) {
+      Module.ccall('attnviz_compare_loaded', null, ['number', 'string', 'string'], [0, '', `${name}: none of these files is part of a model (expected config.json, model.safetensors and tokenizer files)`]);
+      return { ok: false, error: attnviz.lastError() };
+    }
+    try {
+      const map = [];
+      for (const f of wanted) map.push({ name: f.name, bytes: await readFile(f, () => {}) });
+      return await loadCompareFileMap(map, name, { user: true });
+    } catch (e) {
+      Module.ccall('attnviz_compare_loaded', null, ['number', 'string', 'string'], [0, '', `${name}: ${e.message || e}`]);
+      return { ok: false, error: attnviz.lastError() };
+    }
+  }
+  function openCompareFiles() {
+    const input = document.createElement('input');  // not in the document: the page's own pickers stay the only ones
+    input.type = 'file';
+    input.multiple = true;
+    input.webkitdirectory = true;
+    input.addEventListener('change', () => { if (input.files && input.files.length) loadCompareFiles(input.files); });
+    input.click();
+  }
+
   function finishLoad(ok) {
     const err = ok ? null : attnviz.lastError();
     if (ok) {
@@ -446,6 +476,7 @@
   window.attnvizGlue = {
     requestModel(name) { setTimeout(() => loadBuiltin(name), 0); },
     requestCompare(name) { setTimeout(() => loadCompareBuiltin(name), 0); },  // vs= (view_compare.cpp)
+    openCompareFiles,
     // WebEngine (src/platform/web_engine.cpp): send a run; mark the pass in flight outdated (it stops at its next layer).
     engineRun(id, request) {
       if (newest) Atomics.store(newest, 0, id);

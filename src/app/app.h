@@ -59,6 +59,7 @@ struct PlatformHooks {
   std::function<void(const std::string& command, const std::string& arg)> hub;
   // Start loading a built-in model by name as the compare model (vs=; the engine's load_compare). Empty = not possible.
   std::function<void(const std::string& name)> request_compare;
+  std::function<void()> open_compare_files;  // let the user pick a model folder to load as the compare model
 };
 
 class Renderer;  // renderer.h: GPU textures of the heatmaps + the colormap shader

@@ -11,6 +11,7 @@ const std::vector<StringEntry>& strings_en() {
       {"compare.click_selects", "click: select this head in every view"},
       {"compare.difference", "difference"},
       {"compare.example_ner", "What did NER fine-tuning change? (compare)"},
+      {"compare.hash_differs", "The files of %s differ from the ones the link was made with (hash %s, the link says %s): what you see may not be what the link's author saw."},
       {"compare.head_range", "layer %d, head %d: the difference's colors span ±%.3f (red: more attention in this model, blue: more in the other)"},
       {"compare.help", "What did fine-tuning change? The current model against a second one with the same tokenizer and shape (link key vs=), on the same text. The grid shows, per head, how different the two attention matrices are: the mean absolute difference of the weights, or the Jensen-Shannon divergence of each query's row (0 = same, 1 bit = nothing in common), averaged over rows. Click a cell to select that head everywhere; on the right its two matrices and their difference."},
       {"compare.help_js", "Jensen-Shannon divergence, in bits, of each query's attention row in the two models, averaged over the rows: 0 = the same distribution, 1 = no overlap at all."},
@@ -23,6 +24,7 @@ const std::vector<StringEntry>& strings_en() {
       {"compare.none", "No second model to compare with. A fine-tuned model and the model it started from share their tokenizer and shape: this view shows which heads the fine-tuning moved."},
       {"compare.not_builtin", "vs=%s: only the built-in models can be compared from a link for now."},
       {"compare.pick", "Compare with:"},
+      {"compare.pick_files", "Compare with files…"},
       {"compare.refused_shape", "Refused: %s cannot be compared with %s, which has %d layers x %d heads (hidden size %d) while %s has %d x %d (hidden size %d). Both models need the same shape, e.g. a fine-tune and the model it started from. Keeping the current model."},
       {"compare.refused_tokenizer", "Refused: %s cannot be compared with %s, whose tokenizer differs (%d tokens; %s has %d). The same text must give the same tokens in both models. Keeping the current model."},
       {"compare.scale_js", "color: 0 to %.4f bits (the largest head)"},
@@ -30,6 +32,7 @@ const std::vector<StringEntry>& strings_en() {
       {"compare.stop", "Stop comparing"},
       {"compare.tab", "Compare"},
       {"compare.title", "%s  vs  %s"},
+      {"compare.user_files", "This link compares with your own model \"%s\": pick its folder (config.json, model.safetensors, tokenizer files) to see it. The files stay in your browser."},
       {"compare.weight", "query %s → key %s"},
       // --- end compare ---
       {"lang.en", "English"},

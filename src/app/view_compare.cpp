@@ -108,7 +108,13 @@ void app_request_compare(App& app) {
     app.platform.request_compare(vs);
     return;
   }
-  // user: and hf: models as the comparison are not loaded from links yet: say so, keep the current view.
+  if (vs.rfind("user:", 0) == 0) {  // the user's own files: asked for in the compare view (never fetched)
+    app.compare_refused.clear();
+    const std::string n = fmt("compare.user_files", vs.c_str() + 5);
+    if (std::find(app.notices.begin(), app.notices.end(), n) == app.notices.end()) app.notices.push_back(n);
+    return;
+  }
+  // hf: models as the comparison are not loaded from links yet: say so, keep the current view.
   app.compare_refused = fmt("compare.not_builtin", vs.c_str());
   app_set_error(app, app.compare_refused);
   app.view.vs = app.compare ? app.compare->name : std::string();
@@ -118,7 +124,10 @@ void app_compare_loaded(App& app, const ModelInfo& info) {
   app.compare_loading.clear();
   app.compare_refused.clear();
   app.compare = std::make_unique<ModelInfo>(info);
-  if (app.view.vs.empty() || app.view.vs != info.name) app.view.vs = info.name;
+  if (info.name.rfind("user:", 0) == 0 && app.view.vs == info.name && !app.view.vs_hash.empty() && app.view.vs_hash != info.hash)
+    app_set_error(app, fmt("compare.hash_differs", info.name.c_str(), info.hash.c_str(), app.view.vs_hash.c_str()));
+  if (app.view.vs != info.name) app.view.vs = info.name;
+  app.view.vs_hash = info.hash;
   app_run_now(app);
 }
 
@@ -172,6 +181,12 @@ void draw_compare_view(App& app) {
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted(tr("compare.pick"));
     draw_picker(app);
+    if (app.platform.open_compare_files && ImGui::Button(tr("compare.pick_files"))) app.platform.open_compare_files();
+    return;
+  }
+  if (v.vs.rfind("user:", 0) == 0 && (!app.compare || app.compare->name != v.vs)) {  // files the user has to give
+    ImGui::TextWrapped("%s", fmt("compare.user_files", v.vs.c_str() + 5).c_str());
+    if (app.platform.open_compare_files && ImGui::Button(tr("compare.pick_files"))) app.platform.open_compare_files();
     return;
   }
   if (!app.compare_loading.empty() || !app.compare || (r.compare_model.empty() && r.compare_error.empty())) {

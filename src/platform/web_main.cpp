@@ -49,6 +49,7 @@ float g_png_scale = 2;
 
 EM_JS(void, js_request_model, (const char* name), { attnvizGlue.requestModel(UTF8ToString(name)); });
 EM_JS(void, js_request_compare, (const char* name), { attnvizGlue.requestCompare(UTF8ToString(name)); });
+EM_JS(void, js_open_compare_files, (), { attnvizGlue.openCompareFiles(); });
 EM_JS(void, js_open_files, (int folder), { attnvizGlue.openFiles(folder != 0); });
 EM_JS(void, js_copy_text, (const char* text), { attnvizGlue.copyText(UTF8ToString(text)); });
 // Hub models: the page's hub client (web/hub.js) does the network and the cache; C++ only says what the user asked.
@@ -641,6 +642,7 @@ int main() {
   g_app.engine = &g_engine;
   g_app.platform.request_model = [](const std::string& name) { js_request_model(name.c_str()); };
   g_app.platform.request_compare = [](const std::string& name) { js_request_compare(name.c_str()); };
+  g_app.platform.open_compare_files = [] { js_open_compare_files(); };
   g_app.platform.open_files = [] { js_open_files(0); };
   g_app.platform.open_folder = [] { js_open_files(1); };
   g_app.platform.copy_text = [](const std::string& text) { js_copy_text(text.c_str()); };
