@@ -159,7 +159,7 @@ std::string app_compare_json(const App& app) {
   const RunResult& r = app.run;
   const int L = app_n_layers(app), H = app_n_heads(app);
   const size_t n = static_cast<size_t>(L) * H;
-  if (!r.valid || r.compare_model.empty() || r.compare_mean_abs.size() != n || r.compare_js.size() != n) return "null";
+  if (!r.valid || app.view.vs.empty() || r.compare_model.empty() || r.compare_mean_abs.size() != n || r.compare_js.size() != n) return "null";
   nlohmann::json j;
   j["layers"] = L;
   j["heads"] = H;
