@@ -275,20 +275,26 @@ void draw_compare_view(App& app) {
     d[k] = a[k] - b[k];
     range = std::max(range, std::fabs(d[k]));
   }
-  const float right_x = origin.x + label_w + H * cell + 24;
-  const float width = std::max(60.0f, origin.x + avail.x - right_x);
-  const float mcell = std::max(1.0f, std::min((width - 2 * 12) / 3 / T, (avail.y - 2 * label_h - 10) / T));
+  // Beside the grid, or under it when that leaves the matrices more room (narrow windows).
+  const float side_x = origin.x + label_w + H * cell + 24;
+  const float side_cell = std::min((origin.x + avail.x - side_x - 24) / 3 / T, (avail.y - 2 * label_h - 10) / T);
+  const float under_y = grid_bottom + 2 * label_h + 4;
+  const float under_cell = std::min((avail.x - 24) / 3 / T, (origin.y + avail.y - under_y - 2 * label_h - 10) / T);
+  const bool under = under_cell > side_cell;
+  const float right_x = under ? origin.x : side_x;
+  const float top_y = under ? under_y : origin.y;
+  const float mcell = std::max(1.0f, under ? under_cell : side_cell);
   const float msize = mcell * T;
   const char* titles[3] = {current.c_str(), r.compare_model.c_str(), tr("compare.difference")};
   const float* mats[3] = {a, b, d.data()};
   int hq = -1, hk = -1, hm = -1;
   for (int m = 0; m < 3; m++) {
-    const ImVec2 mo(right_x + m * (msize + 12), origin.y + label_h);
-    dl->AddText(ImVec2(mo.x, origin.y), IM_COL32(200, 200, 210, 255), titles[m]);
+    const ImVec2 mo(right_x + m * (msize + 12), top_y + label_h);
+    dl->AddText(ImVec2(mo.x, top_y), IM_COL32(200, 200, 210, 255), titles[m]);
     auto [qi, kj] = draw_cells(app, mats[m], T, mo, mcell, m == 2, range);
     if (qi >= 0) hq = qi, hk = kj, hm = m;
   }
-  const ImVec2 below(right_x, origin.y + label_h + msize + 4);
+  const ImVec2 below(right_x, top_y + label_h + msize + 4);
   dl->AddText(below, IM_COL32(170, 170, 180, 255), fmt("compare.head_range", layer, head, range).c_str());
   if (hq >= 0) {
     ImGui::BeginTooltip();
