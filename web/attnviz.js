@@ -122,6 +122,12 @@
       const w = firstRunWaiters;
       firstRunWaiters = [];
       w.forEach((f) => f());
+    } else if (m.type === 'compareLoaded') {  // the vs= model (compareLoad below)
+      Module.ccall('attnviz_compare_loaded', null, ['number', 'string', 'string'],
+                   [m.ok ? 1 : 0, m.info ? withHash(m.info, m.hash) : '', m.error || '']);
+      const w = compareWaiters;
+      compareWaiters = [];
+      w.forEach((f) => f({ ok: !!m.ok, error: m.ok ? null : attnviz.lastError() }));
     } else if (m.type === 'cancelled') {
       Module._attnviz_engine_cancelled(m.id, m.started ? 1 : 0);
     } else if (m.type === 'failed') {
@@ -163,6 +169,63 @@
     worker.postMessage({ type: 'load', name, user: !!opts.user, hash: opts.hash || '', files: payload }, payload.map((f) => f.bytes));
     if (opts.onSent) opts.onSent();
     return done;
+  }
+
+  // --- the compare model ("what did fine-tuning change?", link key vs=): a second model in the engine -----------------
+  // Its files go to the worker like a model's (loadFileMap) but as 'loadCompare'; the current model is never touched.
+  // Resolves to {ok, error} when the worker answered.
+  let compareWaiters = [];
+  function loadCompareFileMap(files, name, opts = {}) {
+    if (!runtime) return Promise.reject(new Error('attnviz is still starting'));
+    const list = Array.isArray(files) ? files : Object.entries(files || {}).map(([n, bytes]) => ({ name: n, bytes }));
+    const payload = list.map((f) => {
+      const b = f.bytes instanceof ArrayBuffer ? f.bytes : f.bytes.buffer.slice(f.bytes.byteOffset, f.bytes.byteOffset + f.bytes.byteLength);
+      return { name: f.name, bytes: b };
+    });
+    const done = new Promise((res) => compareWaiters.push(res));
+    worker.postMessage({ type: 'loadCompare', name, user: !!opts.user, hash: opts.hash || '', files: payload }, payload.map((f) => f.bytes));
+    return done;
+  }
+
+  async function loadCompareBuiltin(name) {
+    try {
+      if (!BUILTIN.includes(name)) throw new Error('not a built-in model');
+      const files = await downloadBuiltin(name, () => {});
+      return await loadCompareFileMap(files, name, { user: false });
+    } catch (e) {
+      Module.ccall('attnviz_compare_loaded', null, ['number', 'string', 'string'], [0, '', `download failed (${e.message || e})`]);
+      return { ok: false, error: attnviz.lastError() };
+    }
+  }
+
+  // The user's own model as the comparison (vs=user:NAME, the compare view's button): a folder picked here, read
+  // locally like loadFiles (never uploaded), handed to the engine as 'loadCompare'.
+  async function loadCompareFiles(fileList) {
+    const files = Array.from(fileList || []);
+    const safetensors = files.some((f) => /\.safetensors$/i.test(f.name));
+    const wanted = files.filter((f) => MODEL_FILE.test(f.name) || (!safetensors && TORCH_FILE.test(f.name)));
+    const rel = wanted.find((f) => f.webkitRelativePath);
+    const name = ((rel ? rel.webkitRelativePath.split('/')[0] : 'my-model').replace(/[^\w.\-]+/g, '-').slice(0, 60)) || 'my-model';
+    if (!wanted.length) {
+      Module.ccall('attnviz_compare_loaded', null, ['number', 'string', 'string'], [0, '', `${name}: none of these files is part of a model (expected config.json, model.safetensors and tokenizer files)`]);
+      return { ok: false, error: attnviz.lastError() };
+    }
+    try {
+      const map = [];
+      for (const f of wanted) map.push({ name: f.name, bytes: await readFile(f, () => {}) });
+      return await loadCompareFileMap(map, name, { user: true });
+    } catch (e) {
+      Module.ccall('attnviz_compare_loaded', null, ['number', 'string', 'string'], [0, '', `${name}: ${e.message || e}`]);
+      return { ok: false, error: attnviz.lastError() };
+    }
+  }
+  function openCompareFiles() {
+    const input = document.createElement('input');  // not in the document: the page's own pickers stay the only ones
+    input.type = 'file';
+    input.multiple = true;
+    input.webkitdirectory = true;
+    input.addEventListener('change', () => { if (input.files && input.files.length) loadCompareFiles(input.files); });
+    input.click();
   }
 
   function finishLoad(ok) {
@@ -412,6 +475,8 @@
 
   window.attnvizGlue = {
     requestModel(name) { setTimeout(() => loadBuiltin(name), 0); },
+    requestCompare(name) { setTimeout(() => loadCompareBuiltin(name), 0); },  // vs= (view_compare.cpp)
+    openCompareFiles,
     // WebEngine (src/platform/web_engine.cpp): send a run; mark the pass in flight outdated (it stops at its next layer).
     engineRun(id, request) {
       if (newest) Atomics.store(newest, 0, id);
@@ -521,6 +586,16 @@
     hubEndpoint() { return window.attnvizHub ? window.attnvizHub.endpoint() : null; },
     // {name: bytes} + a model name: loads through the engine like any other model (see loadFileMap).
     loadFileMap(files, name, opts) { return loadFileMap(files, name, opts || {}); },
+    // The comparison of the current run (vs=): {layers, heads, mean_abs: Float32Array(L*H), js: Float32Array(L*H),
+    // model, vs}, or null when there is none (yet).
+    compare() {
+      const c = JSON.parse(call('attnviz_compare', 'string'));
+      if (!c) return null;
+      return { layers: c.layers, heads: c.heads, model: c.model, vs: c.vs,
+               mean_abs: Float32Array.from(c.mean_abs), js: Float32Array.from(c.js) };
+    },
+    // Loads {name: bytes} as the compare model (a user's model: opts.user); resolves to {ok, error} when answered.
+    loadCompareFileMap(files, name, opts) { return loadCompareFileMap(files, name, opts || {}); },
     busy() { return runtime ? call('attnviz_busy', 'number') === 1 : true; },
     whenReady() { return this.ready ? Promise.resolve() : new Promise((r) => readyWaiters.push(r)); },
   };

@@ -5,7 +5,8 @@
 'use strict';
 let newest = null;     // Int32Array over a SharedArrayBuffer the page writes the newest request id into (isolated only)
 let ready = null;      // Promise: the wasm runtime is up
-const BUFFERS = ['attentions', 'q', 'k', 'v', 'logits', 'rollout', 'head_mean'];  // engine.h result_buffers order
+const BUFFERS = ['attentions', 'q', 'k', 'v', 'logits', 'rollout', 'head_mean',
+  'compare_attentions', 'compare_mean_abs', 'compare_js'];  // engine.h result_buffers order
 
 self.attnvizNewest = () => (newest ? Atomics.load(newest, 0) : 0);
 
@@ -54,6 +55,15 @@ self.onmessage = async (e) => {
       }
       const r = JSON.parse(Module.ccall('engine_load', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
       self.postMessage({ type: 'loaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '' });
+    } else if (m.type === 'loadCompare') {  // a second model for "what did fine-tuning change?"
+      for (const f of m.files) {
+        const bytes = new Uint8Array(f.bytes);
+        const p = copyIn(bytes);
+        Module.ccall('engine_add_file', null, ['string', 'number', 'number'], [f.name, p, bytes.length]);
+        f.bytes = null;
+      }
+      const r = JSON.parse(Module.ccall('engine_load_compare', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
+      self.postMessage({ type: 'compareLoaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '' });
     } else if (m.type === 'run') {
       if (newest && Atomics.load(newest, 0) !== 0 && Atomics.load(newest, 0) !== m.id) {
         self.postMessage({ type: 'cancelled', id: m.id, started: false });  // outdated before it started
@@ -77,6 +87,7 @@ self.onmessage = async (e) => {
   } catch (err) {
     const msg = String(err && err.message || err);
     if (m.type === 'load') self.postMessage({ type: 'loaded', seq: m.seq, ok: false, error: msg });
+    else if (m.type === 'loadCompare') self.postMessage({ type: 'compareLoaded', seq: m.seq, ok: false, info: null, error: msg });
     else if (m.type === 'run') self.postMessage({ type: 'failed', id: m.id, error: msg });
     else self.postMessage({ type: 'fatal', error: msg });
   }

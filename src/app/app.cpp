@@ -97,6 +97,7 @@ bool app_run_now(App& app) {
   req.head_mask = head_mask_from(app.view, cfg.n_layers, cfg.n_heads);
   req.want_qkv = app.view.view == ViewKind::Neuron;
   req.want_summaries = app.view.view != ViewKind::Lines && app.view.view != ViewKind::Neuron;
+  req.want_compare = app.compare != nullptr && !app.view.vs.empty();  // view_compare.cpp
   note_glyphs(app.view.text);
   note_glyphs(app.view.pair);
   app.awaited_request = req.id;
@@ -160,13 +161,20 @@ bool app_poll_engine(App& app) {
         break;
       case EngineEvent::Kind::Cancelled:  // a newer request is on its way
         break;
+      case EngineEvent::Kind::CompareLoaded:
+        app_compare_loaded(app, ev.info);
+        break;
+      case EngineEvent::Kind::CompareFailed:
+        app_compare_failed(app, ev.info.name.empty() ? nullptr : &ev.info, ev.error);
+        break;
     }
     ev = EngineEvent{};
   }
   // A view that needs what the current run left out (q/k/v, summaries): run again with them.
   if (app.model && app.run.valid && !app_busy(app) &&
       ((app.view.view == ViewKind::Neuron && app.run.act.q.empty()) ||
-       (app.view.view != ViewKind::Lines && app.view.view != ViewKind::Neuron && app.run.stats.empty())))
+       (app.view.view != ViewKind::Lines && app.view.view != ViewKind::Neuron && app.run.stats.empty()) ||
+       (app.compare && !app.view.vs.empty() && app.run.compare_model.empty() && app.run.compare_error.empty())))
     app_run_now(app);
   return any;
 }
@@ -216,6 +224,7 @@ void app_set_model(App& app, const ModelInfo& info) {
   app.run.generation = app.grid.generation + 1;  // textures must re-upload even if counts coincide
   app.grid = Grid{};
   app_run_now(app);
+  app_request_compare(app);  // a vs= that waited for this model
 }
 
 void app_load_model(App& app, std::map<std::string, std::string> files, const std::string& name, bool user) {
@@ -297,6 +306,7 @@ void app_apply_fragment(App& app, const std::string& fragment) {
     }
   }
   if (app.model) app_run_now(app);
+  app_request_compare(app);
 }
 
 std::string app_fragment(const App& app) {
@@ -411,6 +421,7 @@ std::string app_state_json(const App& app) {
   j["embed"] = app.embed;
   j["tour"] = json::parse(tour_json(app), nullptr, false);
   j["at"] = v.at;
+  j["vs"] = v.vs;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -446,7 +457,7 @@ Status app_set_state_json(App& app, const std::string& text) {
   if (get_str("pair", &s) && s != v.pair) v.pair = s, rerun = true;
   if (get_str("view", &s)) {
     bool found = false;
-    for (int k = 0; k <= static_cast<int>(ViewKind::Stats); k++)
+    for (int k = 0; k <= static_cast<int>(ViewKind::Compare); k++)
       if (s == view_name(static_cast<ViewKind>(k))) v.view = static_cast<ViewKind>(k), found = true;
     if (!found) bad.push_back("view");
   }
@@ -503,6 +514,12 @@ Status app_set_state_json(App& app, const std::string& text) {
     } else {
       bad.push_back("knockout");
     }
+  }
+  if (get_str("vs", &s) && s != v.vs) {  // compare with another model ("" = stop)
+    std::vector<std::string> notes = apply_fragment("vs=" + percent_encode(s), &v);
+    if (!notes.empty()) bad.push_back("vs");
+    if (s.empty()) v.vs.clear(), v.vs_hash.clear();
+    app_request_compare(app);
   }
   if (get_str("model", &s) && (!app.model || s != app.model->name)) {
     std::string id, rev;

@@ -57,6 +57,9 @@ struct PlatformHooks {
   // (a link named it: open from the browser's cache if there, with no request, else do nothing), "cancel", "delete"
   // (arg "endpoint\nrepo\nsha"), "endpoint" (arg: a URL, "" = back to the default). Empty = not possible.
   std::function<void(const std::string& command, const std::string& arg)> hub;
+  // Start loading a built-in model by name as the compare model (vs=; the engine's load_compare). Empty = not possible.
+  std::function<void(const std::string& name)> request_compare;
+  std::function<void()> open_compare_files;  // let the user pick a model folder to load as the compare model
 };
 
 class Renderer;  // renderer.h: GPU textures of the heatmaps + the colormap shader
@@ -88,6 +91,10 @@ struct App {
   bool embed = false;                   // side panels hidden (ViewState.embed, or the page was told so)
   ViewState tour_base;                  // under a lesson tour (view.tour non-empty): the link's own keys (view_tour.cpp)
   HubState hub;                         // Hub models: endpoint, offer, download progress, cache (view_hub.h)
+  // "What did fine-tuning change?" (view_compare.cpp): the vs= model as the engine loaded it.
+  std::unique_ptr<ModelInfo> compare;   // null = none loaded
+  std::string compare_loading;          // the vs= model being loaded ("" = none)
+  std::string compare_refused;          // why the last vs= model was refused ("" = none), shown in the compare view
 };
 
 // Actions (app.cpp).
@@ -141,6 +148,7 @@ Status app_set_state_json(App& app, const std::string& json);
 // the colormap shader; textures are uploaded once per run, not per frame). Returns true when clicked.
 bool draw_heatmap(App& app, HeatSource src, int layer, int head, float width, float height);
 uint32_t colormap_color(Colormap cm, float t);     // ImU32 (ABGR) for t in [0, 1], for CPU-drawn lines and cells
+uint32_t diverging_color(float t);  // ImU32 for t in [-1, 1]: blue (-) white (0) red (+), ColorBrewer RdBu (view_compare)
 float scaled_weight(const ViewState& s, float w);  // threshold then linear/sqrt/log scale, into [0, 1]
 std::string token_label(const App& app, int i);    // display label of token i
 // Text about to be drawn that may hold characters not yet in the font atlas (CJK): the atlas grows before the next
@@ -178,6 +186,22 @@ struct TourExample {
   std::string fragment;  // the tour's link (model, text, steps)
 };
 const std::vector<TourExample>& tour_examples();
+
+// "What did fine-tuning change?" (view_compare.cpp). The compare model is view.vs; its run results come with the
+// current model's (RunResult::compare_*).
+void draw_compare_view(App& app);  // layers x heads grid of differences; the selected head's two matrices + difference
+// Asks the platform for view.vs when it differs from the loaded compare model (built-ins; user:/hf: get a notice);
+// waits for the current model first. vs empty: stops comparing.
+void app_request_compare(App& app);
+void app_compare_loaded(App& app, const ModelInfo& info);  // the engine loaded the compare model: re-run
+// The engine refused or failed the compare model (`info`: the refused model's, when its files loaded; may be null):
+// a message (tr) naming what differs; the current model and any previous compare model stay.
+void app_compare_failed(App& app, const ModelInfo* info, const std::string& error);
+// Test hook compare(): {"layers", "heads", "mean_abs": [L*H], "js": [L*H], "model", "vs"}, or "null" when the
+// current run carries no comparison.
+std::string app_compare_json(const App& app);
+// The Examples menu's demo link: zh-bert-ner-mini against zh-bert-mini (the model it was fine-tuned from).
+std::string compare_demo_fragment();
 
 // Menu items (call inside a BeginMenu/BeginPopup): attention of the selected head / all heads as JSON or CSV, and a
 // PNG of the page at 2x, through PlatformHooks.download / save_png (view_export.cpp).

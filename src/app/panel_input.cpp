@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "app.h"
+#include "i18n.h"
 #include "ui.h"
 
 namespace attnviz {
@@ -74,6 +75,7 @@ void draw_input_panel(App& app) {
     ImGui::Separator();  // lesson tours (view_tour.cpp): each opens its own link, model included
     for (const TourExample& t : tour_examples())
       if (ImGui::Selectable(t.label.c_str())) app_apply_fragment(app, t.fragment);
+    if (ImGui::Selectable(tr("compare.example_ner"))) app_apply_fragment(app, compare_demo_fragment());  // view_compare
     ImGui::EndCombo();
   }
   if (app_busy(app)) {

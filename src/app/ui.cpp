@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "fonts.h"
+#include "i18n.h"
 #include "renderer.h"
 
 namespace attnviz {
@@ -48,6 +49,7 @@ const ViewTab kTabs[] = {
     {ViewKind::Stats, "Stats", "Numbers per head: entropy (how spread out), mean distance, attention on [CLS] / [SEP], "
                                "on itself, on the previous / next token. Sort to find heads with a pattern.",
      draw_stats_view},
+    {ViewKind::Compare, tr("compare.tab"), tr("compare.help"), draw_compare_view},
 };
 
 void draw_top_bar(App& app) {

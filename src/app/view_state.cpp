@@ -12,7 +12,7 @@ namespace attnviz {
 
 namespace {
 
-constexpr const char* kViewNames[] = {"model", "matrix", "lines", "neuron", "rollout", "stats"};
+constexpr const char* kViewNames[] = {"model", "matrix", "lines", "neuron", "rollout", "stats", "compare"};
 constexpr const char* kColormapNames[] = {"viridis", "magma", "cividis", "gray"};
 constexpr const char* kScaleNames[] = {"linear", "sqrt", "log"};
 constexpr const char* kMergeNames[] = {"tokens", "chars", "words"};
@@ -491,6 +491,8 @@ std::string encode_with(const ViewState& s, Escape escape) {
   if (s.scale != d.scale) out += std::string("&scale=") + scale_name(s.scale);
   if (s.threshold != d.threshold) out += "&threshold=" + escape(format_float(s.threshold));
   if (s.hide_special) out += "&hide=1";
+  if (!s.vs.empty()) out += "&vs=" + (is_hub_model(s.vs) ? s.vs : escape(s.vs));  // compare with (view_compare.cpp)
+  if (!s.vs.empty() && !s.vs_hash.empty()) out += "&vshash=" + escape(s.vs_hash);
   if (s.merge != d.merge) out += std::string("&merge=") + merge_name(s.merge);
   if (!s.knocked_out.empty()) {
     out += "&ko=";
@@ -580,7 +582,7 @@ std::string tour_part(const ViewState& s, Escape escape) {
 
 constexpr const char* kKnownKeys[] = {"model", "hash",  "text",      "pair", "view",  "layer", "head", "token",
                                       "cmap",  "scale", "threshold", "hide", "merge", "ko",    "embed", "step", "at",
-                                      "rev"};
+                                      "rev", "vs", "vshash"};
 
 class Decoder {
  public:
@@ -775,6 +777,44 @@ class Decoder {
     }
   }
 
+  // vs= (a second model to compare with) takes the forms model= takes; vshash= is its user-model hash or hub revision.
+  void apply_vs(const Entries& entries) {
+    std::string raw;
+    if (value(entries, "vs", &raw)) {
+      const std::string_view v = trim(raw);
+      const std::string low = lower_ascii(v);
+      const auto& builtins = builtin_models();
+      std::string id, rev;
+      if (v.empty()) {
+        s_->vs.clear();
+        s_->vs_hash.clear();
+      } else if (std::find(builtins.begin(), builtins.end(), low) != builtins.end()) {
+        s_->vs = low;
+        s_->vs_hash.clear();
+      } else if (low.compare(0, 5, "user:") == 0) {
+        const std::string name(trim(v.substr(5)));
+        bool printable = !name.empty() && name.size() <= kMaxUserModelName;
+        for (char c : name) printable = printable && static_cast<unsigned char>(c) >= 0x20 && c != 0x7F;
+        if (printable) s_->vs = "user:" + name, s_->vs_hash.clear();
+        else note("vs=" + quoted(raw) + ": a user model needs a name of 1 to " + std::to_string(kMaxUserModelName) +
+                  " bytes without control characters; no comparison");
+      } else if (low.compare(0, 3, "hf:") == 0 && parse_hub_id(v.substr(3), &id, &rev)) {
+        s_->vs = "hf:" + id;
+        s_->vs_hash = rev;
+      } else {
+        std::string list;
+        for (const auto& b : builtins) list += b + ", ";
+        note("vs=" + quoted(raw) + " is not a model (" + list + "user:<name> or hf:<org/name>); no comparison");
+      }
+    }
+    std::string h;
+    if (!value(entries, "vshash", &h)) return;
+    const std::string_view t = trim(h);
+    if (is_user_model(s_->vs) && is_hex(t)) s_->vs_hash = std::string(t);
+    else if (is_hub_model(s_->vs) && is_hub_revision(t)) s_->vs_hash = std::string(t);
+    else note("vshash=" + quoted(h) + " is not a hash (user:<name>) or revision (hf:<org/name>) of the vs= model; ignored");
+  }
+
   void apply_threshold(const Entries& entries) {
     std::string raw;
     if (!value(entries, "threshold", &raw)) return;
@@ -818,6 +858,7 @@ class Decoder {
 
   void apply(const Entries& e) {
     apply_model(e);
+    apply_vs(e);
     apply_text(e, "text", &s_->text);
     apply_text(e, "pair", &s_->pair);
     apply_enum(e, "view", kViewNames, &s_->view);
@@ -889,7 +930,8 @@ bool ViewState::operator==(const ViewState& o) const {
   return model == o.model && model_hash == o.model_hash && text == o.text && pair == o.pair && view == o.view &&
          layer == o.layer && head == o.head && token == o.token && colormap == o.colormap && scale == o.scale &&
          threshold == o.threshold && hide_special == o.hide_special && merge == o.merge &&
-         knocked_out == o.knocked_out && embed == o.embed && tour == o.tour && at == o.at;
+         knocked_out == o.knocked_out && embed == o.embed && tour == o.tour && at == o.at && vs == o.vs &&
+         vs_hash == o.vs_hash;
 }
 
 const char* view_name(ViewKind v) { return kViewNames[static_cast<size_t>(v)]; }

@@ -16,6 +16,7 @@
 //   text       the input, UTF-8, at most kMaxTextBytes bytes      the demo sentence
 //   pair       optional second text (BERT sentence pairs)         none
 //   view       model | matrix | lines | neuron | rollout | stats  model
+//              | compare
 //   layer      0-based layer                                      0
 //   head       0-based head                                       0
 //   token      0-based pinned query token; -1 or none = none      none
@@ -27,6 +28,11 @@
 //   ko         knocked-out heads, comma-separated layer.head      none
 //              pairs, 0-based: ko=0.3,2.5
 //   embed      1 | 0: hide side panels (iframes in slides)        0
+//   vs         a second model to compare with (the compare view): none
+//              any form model= takes; it needs the same tokenizer
+//              and shape as model= (else refused with a message)
+//   vshash     the vs= model's files hash (user:<name>) or        none
+//              revision (hf:<org/name>), as hash= / rev= above
 //   z          the compact form, see below
 // Booleans also accept true/false, yes/no, on/off, and a bare key (`&embed`) means 1. Keys and the words above are
 // case-insensitive. Ranges against the model (layer < n_layers, ...) are checked by clamp_to_model.
@@ -68,7 +74,7 @@
 
 namespace attnviz {
 
-enum class ViewKind { Model, Matrix, Lines, Neuron, Rollout, Stats };
+enum class ViewKind { Model, Matrix, Lines, Neuron, Rollout, Stats, Compare };
 enum class Colormap { Viridis, Magma, Cividis, Gray };
 enum class Scale { Linear, Sqrt, Log };
 enum class Merge { Tokens, Characters, Words };
@@ -120,12 +126,14 @@ struct ViewState {
   bool embed = false;                  // hide side panels (iframes in slides)
   std::vector<TourStep> tour;          // lesson tour (empty = none); the fields above are the link's own keys
   int at = 0;                          // current tour step, 0-based (0 when there is no tour)
+  std::string vs;                      // compare with this model (link key vs=; "" = no comparison), same forms as model
+  std::string vs_hash;                 // its files hash (user:) or revision (hf:), link key vshash=
 
   bool operator==(const ViewState& o) const;
   bool operator!=(const ViewState& o) const { return !(*this == o); }
 };
 
-const char* view_name(ViewKind v);      // "model", "matrix", "lines", "neuron", "rollout", "stats"
+const char* view_name(ViewKind v);      // "model", "matrix", "lines", "neuron", "rollout", "stats", "compare"
 const char* colormap_name(Colormap c);  // "viridis", "magma", "cividis", "gray"
 const char* scale_name(Scale s);        // "linear", "sqrt", "log"
 const char* merge_name(Merge m);        // "tokens", "chars", "words"

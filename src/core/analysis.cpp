@@ -269,4 +269,34 @@ std::vector<uint8_t> unit_starts(std::string_view text, const std::vector<std::p
   return starts;
 }
 
+float js_divergence(const float* p, const float* q, int n) {
+  double js = 0;
+  for (int j = 0; j < n; j++) {
+    const double pj = p[j] > 0 ? p[j] : 0.0, qj = q[j] > 0 ? q[j] : 0.0;
+    const double m = 0.5 * (pj + qj);
+    if (pj > 0) js += 0.5 * pj * std::log2(pj / m);
+    if (qj > 0) js += 0.5 * qj * std::log2(qj / m);
+  }
+  return js > 0 ? static_cast<float>(js) : 0.0f;  // rounding can leave -1e-17 for equal rows
+}
+
+HeadDifference head_difference(const float* a, const float* b, int T) {
+  HeadDifference d;
+  if (T <= 0) return d;
+  const size_t TT = static_cast<size_t>(T) * T;
+  double abs_sum = 0, js_sum = 0;
+  for (size_t k = 0; k < TT; k++) abs_sum += std::fabs(static_cast<double>(a[k]) - b[k]);
+  for (int i = 0; i < T; i++) js_sum += js_divergence(a + static_cast<size_t>(i) * T, b + static_cast<size_t>(i) * T, T);
+  d.mean_abs = static_cast<float>(abs_sum / static_cast<double>(TT));
+  d.js = static_cast<float>(js_sum / T);
+  return d;
+}
+
+std::vector<HeadDifference> all_head_differences(const float* a, const float* b, int L, int H, int T) {
+  std::vector<HeadDifference> out(static_cast<size_t>(L > 0 ? L : 0) * (H > 0 ? H : 0));
+  const size_t TT = static_cast<size_t>(T > 0 ? T : 0) * (T > 0 ? T : 0);
+  for (size_t lh = 0; lh < out.size(); lh++) out[lh] = head_difference(a + lh * TT, b + lh * TT, T);
+  return out;
+}
+
 }  // namespace attnviz

@@ -53,4 +53,23 @@ enum class UnitKind { kCharacters, kWords };
 std::vector<uint8_t> unit_starts(std::string_view text, const std::vector<std::pair<int, int>>& offsets,
                                  UnitKind kind);
 
+// How two attention matrices of the same head differ (two models on the same tokens: "what did fine-tuning change?").
+struct HeadDifference {
+  float mean_abs = 0;  // mean over all T*T entries of |a_ij - b_ij| (masked entries of a causal model count as 0 - 0)
+  float js = 0;        // mean over query rows i of JS(a_i || b_i), in bits (log base 2), so in [0, 1]
+};
+
+// Jensen-Shannon divergence of two distributions p, q of n entries (Lin 1991, "Divergence measures based on the
+// Shannon entropy", IEEE Trans. Inf. Theory 37(1), eq. 4.1 with weights 1/2):
+//   JS(p || q) = 1/2 KL(p || m) + 1/2 KL(q || m),  m = (p + q) / 2,  KL(p || m) = sum_j p_j log2(p_j / m_j).
+// Log base 2 (bits): 0 for equal rows, 1 for rows with disjoint support. Terms with p_j = 0 add nothing (0 log 0 = 0).
+// Rows are used as given (not renormalised); negative entries are treated as 0. n <= 0 gives 0.
+float js_divergence(const float* p, const float* q, int n);
+
+// a, b: (T, T) row-major (row = query). T <= 0 gives zeros.
+HeadDifference head_difference(const float* a, const float* b, int T);
+
+// head_difference for every head: a, b (L, H, T, T) -> out (L * H), index layer * H + head.
+std::vector<HeadDifference> all_head_differences(const float* a, const float* b, int L, int H, int T);
+
 }  // namespace attnviz

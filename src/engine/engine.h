@@ -37,6 +37,7 @@ struct RunRequest {
   std::vector<uint8_t> head_mask;  // (L*H) 1 = knocked out; empty = none
   bool want_qkv = false;        // q/k/v per head (the neuron view)
   bool want_summaries = true;   // head means, rollout, per-head stats (model, matrix, rollout, stats views)
+  bool want_compare = false;    // also run the compare model (Engine::load_compare) on the same tokens and head_mask
 };
 
 // A vocabulary entry the result's prediction lists may show (ids in the top 12 of a logits row).
@@ -60,14 +61,21 @@ struct RunResult {
   double total_ms = 0;             // tokenize + forward + summaries (ms), in the engine
   bool truncated = false;          // input cut to the model's position limit
   uint64_t generation = 0;         // set by the app: increments per applied run (views cache on it)
+  // "What did fine-tuning change?" (want_compare with a compare model loaded): the compare model's attentions on the
+  // same tokens, and per head (analysis.h head_difference, this model's attention against the compare model's).
+  std::string compare_model;              // the compare model's name ("" = no comparison in this result)
+  std::vector<float> compare_attentions;  // (L, H, T, T) the compare model's attentions
+  std::vector<float> compare_mean_abs;    // (L*H) mean |a - b| over the T*T entries
+  std::vector<float> compare_js;          // (L*H) Jensen-Shannon divergence (bits) per query row, averaged
+  std::string compare_error;              // "shape" when the compare model no longer fits the current one
 };
 
 // What an engine hands back (Engine::poll).
 struct EngineEvent {
-  enum class Kind { Loaded, LoadFailed, Result, RunFailed, Cancelled };
+  enum class Kind { Loaded, LoadFailed, Result, RunFailed, Cancelled, CompareLoaded, CompareFailed };
   Kind kind = Kind::Result;
   uint64_t request_id = 0;  // Result / RunFailed / Cancelled
-  ModelInfo info;           // Loaded
+  ModelInfo info;           // Loaded, CompareLoaded; CompareFailed: the refused model's (name empty when unreadable)
   std::string error;        // LoadFailed / RunFailed: a message for the user
   std::unique_ptr<RunResult> run;  // Result
 };
@@ -87,6 +95,9 @@ class Engine {
   // Latest wins: a request not yet started is replaced by a newer one (dropped), and the pass in flight is abandoned
   // at its next layer boundary (a Cancelled event).
   virtual void submit(RunRequest request) = 0;
+  // Loads a second model to compare the current one with (RunRequest::want_compare): the same tokenizer and shape as
+  // the current model, else refused. Answers CompareLoaded or CompareFailed; the current model is never touched.
+  virtual void load_compare(std::map<std::string, std::string> files, const std::string& name, bool user) = 0;
   virtual void cancel() = 0;  // abandons the pass in flight and drops the queued request
   // Takes one event that arrived (non-blocking); false when there is none.
   virtual bool poll(EngineEvent* out) = 0;
@@ -104,13 +115,27 @@ class EngineCore {
   bool loaded() const { return loaded_; }
   // Tokenizes, runs (asking `cancelled` before each layer; then returns kCancelled) and summarises what `req` asks.
   Status run(const RunRequest& req, const std::function<bool()>& cancelled, RunResult* out);
+  // Loads a compare model. Refused (error, *info filled when the files loaded) when a model is loaded and its
+  // tokenizer (every token of the vocabulary) or shape (layers, heads, hidden size) differs; the message names what.
+  // With no model loaded yet it is kept and checked at each later load. On failure the previous compare model stays.
+  Status load_compare(const FileMap& files, const std::string& name, bool user, ModelInfo* info);
+  bool compare_loaded() const { return compare_loaded_; }
 
  private:
   Model model_;
   Tokenizer tokenizer_;
   ModelInfo info_;
   bool loaded_ = false;
+  Model compare_model_;  // the second model of "what did fine-tuning change?"
+  Tokenizer compare_tokenizer_;
+  ModelInfo compare_info_;
+  bool compare_loaded_ = false;
+  bool compare_fits_ = false;  // same tokenizer and shape as the current model
 };
+
+// Why two models cannot be compared head by head: "" when they can; else a message naming the difference
+// (layers/heads/hidden size, or the tokenizers' vocabularies). Starts with "shape:" or "tokenizer:" (the app's tr key).
+std::string compare_mismatch(const ModelConfig& a, const Tokenizer& ta, const ModelConfig& b, const Tokenizer& tb);
 
 // FNV-1a 64 over file names and bytes (config of generation/training left out), 16 hex digits: a user model's hash.
 std::string files_hash(const FileMap& files);
@@ -126,7 +151,8 @@ std::string info_to_json(const ModelInfo& m);
 bool info_from_json(const std::string& s, ModelInfo* m);
 std::string result_header_json(const RunResult& r);
 bool result_from_header_json(const std::string& s, RunResult* r);  // sizes the float buffers from the header
-// The float buffers of a result, in a fixed order: attentions, q, k, v, logits, rollout, head_mean.
+// The float buffers of a result, in a fixed order: attentions, q, k, v, logits, rollout, head_mean,
+// compare_attentions, compare_mean_abs, compare_js.
 std::vector<std::pair<const char*, std::vector<float>*>> result_buffers(RunResult* r);
 
 }  // namespace attnviz

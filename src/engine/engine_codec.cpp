@@ -32,7 +32,7 @@ bool read(const json& j, const char* key, T* out) {
 
 std::string request_to_json(const RunRequest& r) {
   return dump({{"id", r.id}, {"text", r.text}, {"pair", r.pair}, {"head_mask", r.head_mask}, {"want_qkv", r.want_qkv},
-               {"want_summaries", r.want_summaries}});
+               {"want_summaries", r.want_summaries}, {"want_compare", r.want_compare}});
 }
 
 bool request_from_json(const std::string& s, RunRequest* r) {
@@ -41,6 +41,7 @@ bool request_from_json(const std::string& s, RunRequest* r) {
   RunRequest out;
   bool ok = read(j, "id", &out.id) && read(j, "text", &out.text) && read(j, "pair", &out.pair) &&
             read(j, "want_qkv", &out.want_qkv) && read(j, "want_summaries", &out.want_summaries);
+  if (auto c = j.find("want_compare"); c != j.end() && c->is_boolean()) out.want_compare = c->get<bool>();  // optional
   auto it = j.find("head_mask");
   if (!ok || it == j.end() || !it->is_array()) return false;
   for (const auto& e : *it) {
@@ -106,7 +107,8 @@ std::string result_header_json(const RunResult& r) {
                         {"special", e.special}, {"display", e.display}, {"truncated", e.truncated}}},
                {"logit_positions", r.act.logit_positions}, {"logit_cols", r.act.logit_cols}, {"stats", stats},
                {"is_cls", r.is_cls}, {"is_sep", r.is_sep}, {"vocab", vocab}, {"ms", r.ms}, {"total_ms", r.total_ms},
-               {"truncated", r.truncated}, {"sizes", sizes}});
+               {"truncated", r.truncated}, {"sizes", sizes}, {"compare_model", r.compare_model},
+               {"compare_error", r.compare_error}});
 }
 
 bool result_from_header_json(const std::string& s, RunResult* out) {
@@ -139,6 +141,8 @@ bool result_from_header_json(const std::string& s, RunResult* out) {
     if (!v.is_array() || v.size() != 3 || !v[0].is_number_integer() || !v[1].is_string() || !v[2].is_string()) return false;
     r.vocab[v[0].get<int>()] = TokenText{v[1].get<std::string>(), v[2].get<std::string>()};
   }
+  read(j, "compare_model", &r.compare_model);  // optional: results without a comparison
+  read(j, "compare_error", &r.compare_error);
   r.act.ms = r.ms;
   if (!j.contains("sizes") || !j["sizes"].is_object()) return false;
   for (auto& [name, buf] : result_buffers(&r)) {
@@ -155,7 +159,10 @@ bool result_from_header_json(const std::string& s, RunResult* out) {
 std::vector<std::pair<const char*, std::vector<float>*>> result_buffers(RunResult* r) {
   return {{"attentions", &r->act.attentions}, {"q", &r->act.q},         {"k", &r->act.k},
           {"v", &r->act.v},                   {"logits", &r->act.logits}, {"rollout", &r->rollout},
-          {"head_mean", &r->head_mean}};
+          {"head_mean", &r->head_mean},
+          // the comparison ("what did fine-tuning change?"); empty unless RunRequest::want_compare
+          {"compare_attentions", &r->compare_attentions}, {"compare_mean_abs", &r->compare_mean_abs},
+          {"compare_js", &r->compare_js}};
 }
 
 }  // namespace attnviz

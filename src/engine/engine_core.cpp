@@ -54,7 +54,47 @@ Status EngineCore::load(const FileMap& files, const std::string& name, bool user
   m.tokenizer_vocab = tokenizer_.vocab_size();
   info_ = m;
   loaded_ = true;
+  if (compare_loaded_)
+    compare_fits_ = compare_mismatch(model_.config(), tokenizer_, compare_model_.config(), compare_tokenizer_).empty();
   *info = std::move(m);
+  return Status::success();
+}
+
+std::string compare_mismatch(const ModelConfig& a, const Tokenizer& ta, const ModelConfig& b, const Tokenizer& tb) {
+  if (a.n_layers != b.n_layers || a.n_heads != b.n_heads || a.d_model != b.d_model)
+    return "shape: " + std::to_string(a.n_layers) + " layers x " + std::to_string(a.n_heads) + " heads, hidden " +
+           std::to_string(a.d_model) + " vs " + std::to_string(b.n_layers) + " layers x " + std::to_string(b.n_heads) +
+           " heads, hidden " + std::to_string(b.d_model);
+  if (ta.kind() != tb.kind() || ta.vocab_size() != tb.vocab_size())
+    return "tokenizer: " + std::to_string(ta.vocab_size()) + " vs " + std::to_string(tb.vocab_size()) + " tokens";
+  for (int id = 0; id < ta.vocab_size(); id++)
+    if (ta.id_to_token(id) != tb.id_to_token(id))
+      return "tokenizer: token " + std::to_string(id) + " is \"" + ta.id_to_token(id) + "\" vs \"" + tb.id_to_token(id) + "\"";
+  return std::string();
+}
+
+Status EngineCore::load_compare(const FileMap& files, const std::string& name, bool user, ModelInfo* info) {
+  Model model;
+  Tokenizer tok;
+  Status st = Model::load(files, name, &model);
+  if (st) st = Tokenizer::load(files, name, &tok);
+  if (!st) return st;
+  ModelInfo m;
+  m.name = user ? "user:" + name : name;
+  m.hash = user ? files_hash(files) : std::string();
+  m.cfg = model.config();
+  m.tokenizer_vocab = tok.vocab_size();
+  m.byte_level = tok.kind() == TokenizerKind::ByteLevelBPE;
+  *info = m;
+  if (loaded_) {
+    const std::string why = compare_mismatch(model_.config(), tokenizer_, model.config(), tok);
+    if (!why.empty()) return Status::error(why);
+  }
+  compare_model_ = std::move(model);
+  compare_tokenizer_ = std::move(tok);
+  compare_info_ = std::move(m);
+  compare_loaded_ = true;
+  compare_fits_ = true;  // with no current model yet: checked when it loads
   return Status::success();
 }
 
@@ -114,6 +154,34 @@ Status EngineCore::run(const RunRequest& req, const std::function<bool()>& cance
     } else {
       r.is_cls[i] = i == 0;  // GPT-2 has no [CLS]: its first token plays the attention-sink role
       r.is_sep[i] = id == tokenizer_.eos_id();
+    }
+  }
+  r.compare_model.clear();
+  r.compare_attentions.clear();
+  r.compare_mean_abs.clear();
+  r.compare_js.clear();
+  r.compare_error.clear();
+  if (req.want_compare && compare_loaded_ && !compare_fits_) r.compare_error = "shape";
+  if (req.want_compare && compare_loaded_ && compare_fits_) {  // the same tokens through the second model
+    ForwardOptions co;
+    co.head_mask = fo.head_mask;
+    co.cancelled = cancelled;
+    Activations ca;
+    Status cst = compare_model_.forward(r.enc.ids, r.enc.type_ids, co, &ca);
+    if (!cst) {
+      r.valid = false;
+      return cst;
+    }
+    if (ca.T == T && ca.attentions.size() == r.act.attentions.size()) {
+      const std::vector<HeadDifference> d = all_head_differences(r.act.attentions.data(), ca.attentions.data(), L, H, T);
+      r.compare_model = compare_info_.name;
+      r.compare_attentions = std::move(ca.attentions);
+      for (const HeadDifference& x : d) {
+        r.compare_mean_abs.push_back(x.mean_abs);
+        r.compare_js.push_back(x.js);
+      }
+    } else {
+      r.compare_error = "shape";
     }
   }
   r.head_mean.clear();

@@ -37,6 +37,12 @@ class ThreadEngine : public Engine {
     cv_.notify_all();
   }
 
+  void load_compare(std::map<std::string, std::string> files, const std::string& name, bool user) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    compare_load_ = LoadJob{std::move(files), name, user};
+    cv_.notify_all();
+  }
+
   void submit(RunRequest request) override {
     std::lock_guard<std::mutex> lock(mu_);
     counters_.submitted++;
@@ -80,8 +86,22 @@ class ThreadEngine : public Engine {
     parallel_set_threads(threads_);  // the pool belongs to this thread's passes
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
-      cv_.wait(lock, [&] { return stop_ || load_ || request_; });
+      cv_.wait(lock, [&] { return stop_ || load_ || compare_load_ || request_; });
       if (stop_) break;
+      if (compare_load_ && !load_) {  // a compare model: after a pending main load, before the next run
+        LoadJob job = std::move(*compare_load_);
+        compare_load_.reset();
+        lock.unlock();
+        FileMap fm;
+        for (const auto& [k, v] : job.files) fm[k] = v;
+        EngineEvent ev;
+        Status st = core_.load_compare(fm, job.name, job.user, &ev.info);
+        ev.kind = st ? EngineEvent::Kind::CompareLoaded : EngineEvent::Kind::CompareFailed;
+        if (!st) ev.error = st.message;
+        lock.lock();
+        events_.push_back(std::move(ev));
+        continue;
+      }
       if (load_) {
         LoadJob job = std::move(*load_);
         load_.reset();
@@ -135,6 +155,7 @@ class ThreadEngine : public Engine {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::optional<LoadJob> load_;
+  std::optional<LoadJob> compare_load_;
   std::optional<RunRequest> request_;
   uint64_t newest_ = kNone;  // id of the newest request: a pass for any other id is abandoned
   std::deque<EngineEvent> events_;

@@ -54,6 +54,22 @@ EMSCRIPTEN_KEEPALIVE const char* engine_load(const char* name, int user) {
   return g_ret.c_str();
 }
 
+// Loads the handed-over files as the compare model (EngineCore::load_compare). Returns {"ok": true, "info": ModelInfo}
+// or {"ok": false, "error": message, "info": the refused model's ModelInfo when its files loaded}.
+EMSCRIPTEN_KEEPALIVE const char* engine_load_compare(const char* name, int user) {
+  FileMap fm;
+  for (const auto& [k, v] : g_files) fm[k] = v;
+  ModelInfo info;
+  Status st = g_core.load_compare(fm, name ? name : "model", user != 0, &info);
+  g_files.clear();
+  nlohmann::json j;
+  j["ok"] = st.ok;
+  if (!info.name.empty()) j["info"] = info_to_json(info);
+  if (!st.ok) j["error"] = st.message;
+  g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return g_ret.c_str();
+}
+
 // Runs one request (engine_codec JSON). Returns {"ok": true, "header": ...} (the buffers then wait in engine_buffer),
 // {"ok": false, "cancelled": true} for a pass abandoned between layers, or {"ok": false, "error": message}.
 EMSCRIPTEN_KEEPALIVE const char* engine_run(const char* request) {

@@ -106,6 +106,12 @@ int main(int argc, char** argv) {
   std::string font;
   if (read_whole_file(ATTNVIZ_CJK_FONT, &font)) fonts_set_data(std::move(font));
   app.platform.request_model = [](const std::string& name) { g_pending_model = name; };
+  app.platform.request_compare = [&app](const std::string& name) {  // vs=: a built-in as the compare model
+    FolderFiles ff;
+    Status st = read_folder(std::string(ATTNVIZ_SOURCE_DIR) + "/models/" + name, &ff);
+    if (st) app.engine->load_compare(std::move(ff.bytes), name, false);
+    else app_compare_failed(app, nullptr, st.message);
+  };
   app.platform.copy_text = [window](const std::string& text) { glfwSetClipboardString(window, text.c_str()); };
   app.platform.page_url = [] { return std::string("attnviz:"); };
   app.platform.download = [&app](const std::string& name, const std::string&, const std::string& bytes) {

@@ -20,6 +20,13 @@ void WebEngine::load(std::map<std::string, std::string>, const std::string& name
   events_.push_back(std::move(ev));
 }
 
+void WebEngine::load_compare(std::map<std::string, std::string>, const std::string& name, bool) {
+  EngineEvent ev;
+  ev.kind = EngineEvent::Kind::CompareFailed;
+  ev.error = name + ": the page loads compare models through its worker (attnviz.js loadCompareFileMap)";
+  events_.push_back(std::move(ev));
+}
+
 void WebEngine::submit(RunRequest request) {
   counters_.submitted++;
   if (queued_) counters_.dropped++;

@@ -14,6 +14,7 @@ class WebEngine : public Engine {
   // Models load through the page's JS (web/attnviz.js loadFileMap): the files go straight to the worker, never
   // through this heap. This entry point reports that as an error event.
   void load(std::map<std::string, std::string> files, const std::string& name, bool user) override;
+  void load_compare(std::map<std::string, std::string> files, const std::string& name, bool user) override;
   void submit(RunRequest request) override;
   void cancel() override;
   bool poll(EngineEvent* out) override;

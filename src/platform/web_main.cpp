@@ -48,6 +48,8 @@ std::string g_png_name;        // a PNG export waiting for the next frame ("" = 
 float g_png_scale = 2;
 
 EM_JS(void, js_request_model, (const char* name), { attnvizGlue.requestModel(UTF8ToString(name)); });
+EM_JS(void, js_request_compare, (const char* name), { attnvizGlue.requestCompare(UTF8ToString(name)); });
+EM_JS(void, js_open_compare_files, (), { attnvizGlue.openCompareFiles(); });
 EM_JS(void, js_open_files, (int folder), { attnvizGlue.openFiles(folder != 0); });
 EM_JS(void, js_copy_text, (const char* text), { attnvizGlue.copyText(UTF8ToString(text)); });
 // Hub models: the page's hub client (web/hub.js) does the network and the cache; C++ only says what the user asked.
@@ -358,6 +360,22 @@ EMSCRIPTEN_KEEPALIVE void attnviz_engine_failed(double id, const char* message) 
   app_poll_engine(g_app);
 }
 
+// The worker answered a compare-model load (vs=): ok with its ModelInfo JSON, or refused / failed (`info` = the refused
+// model's ModelInfo JSON when its files loaded, else ""). The current model stays either way.
+EMSCRIPTEN_KEEPALIVE void attnviz_compare_loaded(int ok, const char* info, const char* error) {
+  ModelInfo m;
+  const bool have = info && *info && info_from_json(info, &m);
+  if (ok && have) app_compare_loaded(g_app, m);
+  else app_compare_failed(g_app, have ? &m : nullptr, ok ? "unreadable model description" : (error ? error : "loading failed"));
+}
+
+// Test hook compare(): app_compare_json.
+EMSCRIPTEN_KEEPALIVE const char* attnviz_compare() {
+  static std::string s;
+  s = app_compare_json(g_app);
+  return s.c_str();
+}
+
 // A model load is starting (the page's JS downloads or reads the files): "running..." until it answers.
 EMSCRIPTEN_KEEPALIVE void attnviz_engine_loading() { g_app.awaiting_model = true; }
 
@@ -623,6 +641,8 @@ int main() {
   g_app.renderer = &g_renderer;
   g_app.engine = &g_engine;
   g_app.platform.request_model = [](const std::string& name) { js_request_model(name.c_str()); };
+  g_app.platform.request_compare = [](const std::string& name) { js_request_compare(name.c_str()); };
+  g_app.platform.open_compare_files = [] { js_open_compare_files(); };
   g_app.platform.open_files = [] { js_open_files(0); };
   g_app.platform.open_folder = [] { js_open_files(1); };
   g_app.platform.copy_text = [](const std::string& text) { js_copy_text(text.c_str()); };
