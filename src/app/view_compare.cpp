@@ -201,7 +201,6 @@ void draw_compare_view(App& app) {
     return;
   }
   ImGui::TextUnformatted(fmt("compare.title", current.c_str(), r.compare_model.c_str()).c_str());
-  ImGui::SameLine(0, 20);
   if (ImGui::RadioButton(tr("compare.metric_mean_abs"), g_metric == Metric::MeanAbs)) g_metric = Metric::MeanAbs;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("compare.help_mean_abs"));
   ImGui::SameLine();
@@ -295,7 +294,11 @@ void draw_compare_view(App& app) {
     if (qi >= 0) hq = qi, hk = kj, hm = m;
   }
   const ImVec2 below(right_x, top_y + label_h + msize + 4);
-  dl->AddText(below, IM_COL32(170, 170, 180, 255), fmt("compare.head_range", layer, head, range).c_str());
+  ImGui::SetCursorScreenPos(below);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%s", fmt("compare.head_range", layer, head, range).c_str());  // wraps at the view's edge
+  ImGui::PopStyleColor();
+  const float text_bottom = ImGui::GetCursorScreenPos().y;
   if (hq >= 0) {
     ImGui::BeginTooltip();
     ImGui::TextUnformatted(fmt("compare.weight", token_label(app, hq).c_str(), token_label(app, hk).c_str()).c_str());
@@ -305,7 +308,7 @@ void draw_compare_view(App& app) {
     (void)hm;
     ImGui::EndTooltip();
   }
-  ImGui::SetCursorScreenPos(ImVec2(origin.x, std::max(grid_bottom + label_h + 8, below.y + label_h)));
+  ImGui::SetCursorScreenPos(ImVec2(origin.x, std::max(grid_bottom + label_h + 8, text_bottom)));
   ImGui::Dummy(ImVec2(1, 1));
 }
 
