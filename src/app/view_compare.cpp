@@ -276,9 +276,9 @@ void draw_compare_view(App& app) {
   }
   // Beside the grid, or under it when that leaves the matrices more room (narrow windows).
   const float side_x = origin.x + label_w + H * cell + 24;
-  const float side_cell = std::min((origin.x + avail.x - side_x - 24) / 3 / T, (avail.y - 2 * label_h - 10) / T);
+  const float side_cell = std::min((origin.x + avail.x - side_x - 24) / 3 / T, (avail.y - 3 * label_h - 10) / T);
   const float under_y = grid_bottom + 2 * label_h + 4;
-  const float under_cell = std::min((avail.x - 24) / 3 / T, (origin.y + avail.y - under_y - 2 * label_h - 10) / T);
+  const float under_cell = std::min((avail.x - 24) / 3 / T, (origin.y + avail.y - under_y - 3 * label_h - 10) / T);
   const bool under = under_cell > side_cell;
   const float right_x = under ? origin.x : side_x;
   const float top_y = under ? under_y : origin.y;
