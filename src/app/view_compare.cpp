@@ -201,7 +201,6 @@ void draw_compare_view(App& app) {
     return;
   }
   ImGui::TextUnformatted(fmt("compare.title", current.c_str(), r.compare_model.c_str()).c_str());
-  ImGui::SameLine(0, 20);
   if (ImGui::RadioButton(tr("compare.metric_mean_abs"), g_metric == Metric::MeanAbs)) g_metric = Metric::MeanAbs;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("compare.help_mean_abs"));
   ImGui::SameLine();
@@ -277,9 +276,9 @@ void draw_compare_view(App& app) {
   }
   // Beside the grid, or under it when that leaves the matrices more room (narrow windows).
   const float side_x = origin.x + label_w + H * cell + 24;
-  const float side_cell = std::min((origin.x + avail.x - side_x - 24) / 3 / T, (avail.y - 2 * label_h - 10) / T);
+  const float side_cell = std::min((origin.x + avail.x - side_x - 24) / 3 / T, (avail.y - 3 * label_h - 10) / T);
   const float under_y = grid_bottom + 2 * label_h + 4;
-  const float under_cell = std::min((avail.x - 24) / 3 / T, (origin.y + avail.y - under_y - 2 * label_h - 10) / T);
+  const float under_cell = std::min((avail.x - 24) / 3 / T, (origin.y + avail.y - under_y - 3 * label_h - 10) / T);
   const bool under = under_cell > side_cell;
   const float right_x = under ? origin.x : side_x;
   const float top_y = under ? under_y : origin.y;
@@ -295,7 +294,11 @@ void draw_compare_view(App& app) {
     if (qi >= 0) hq = qi, hk = kj, hm = m;
   }
   const ImVec2 below(right_x, top_y + label_h + msize + 4);
-  dl->AddText(below, IM_COL32(170, 170, 180, 255), fmt("compare.head_range", layer, head, range).c_str());
+  ImGui::SetCursorScreenPos(below);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%s", fmt("compare.head_range", layer, head, range).c_str());  // wraps at the view's edge
+  ImGui::PopStyleColor();
+  const float text_bottom = ImGui::GetCursorScreenPos().y;
   if (hq >= 0) {
     ImGui::BeginTooltip();
     ImGui::TextUnformatted(fmt("compare.weight", token_label(app, hq).c_str(), token_label(app, hk).c_str()).c_str());
@@ -305,7 +308,7 @@ void draw_compare_view(App& app) {
     (void)hm;
     ImGui::EndTooltip();
   }
-  ImGui::SetCursorScreenPos(ImVec2(origin.x, std::max(grid_bottom + label_h + 8, below.y + label_h)));
+  ImGui::SetCursorScreenPos(ImVec2(origin.x, std::max(grid_bottom + label_h + 8, text_bottom)));
   ImGui::Dummy(ImVec2(1, 1));
 }
 
