@@ -42,11 +42,9 @@ node bench/ort/bench.mjs --model "$model" --onnx "$out" --cli "$native" --tokens
 # In the browser: attnviz vs onnxruntime-web at 1 and 2 threads (THREADS), on a cross-origin isolated page in headless
 # chromium (scripts/bench-web.mjs). WEB=0 skips it. Needs the web preset's bench wasm, built here when missing.
 if [ "${WEB:-1}" != 0 ]; then
-  if [ ! -f build/web/bench/attnviz_bench_mt.js ] || [ src/core/gemm.cpp -nt build/web/bench/attnviz_bench_mt.js ]; then
-    echo "bench-ort: building the browser benchmark's wasm (web preset, target attnviz_bench_mt)..." >&2
-    (export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}; [ -f build/web/CMakeCache.txt ] || cmake --preset web >/dev/null
-     cmake --build --preset web --target attnviz_bench_mt >/dev/null)
-  fi
+  echo "bench-ort: building the browser benchmark's wasm if out of date (web preset, target attnviz_bench_mt)..." >&2
+  (export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}; [ -f build/web/CMakeCache.txt ] || cmake --preset web >/dev/null
+   cmake --build --preset web --target attnviz_bench_mt >/dev/null)
   for lm_ in ${WEB_LM:-none}; do
     node scripts/bench-web.mjs --model "$model" --onnx "$out" --tokens "$tokens" --threads "${THREADS:-1 2}" \
       --iters "${WEB_ITERS:-$iters}" --lm "$lm_"
