@@ -5,7 +5,7 @@
 // model bench/ort/build_onnx.mjs writes (checked against attnviz's CLI by scripts/bench-ort.sh). Before timing, the
 // last hidden state of every configuration is checked against attnviz's one-thread result (max |diff| <= 2e-3).
 //   node scripts/bench-web.mjs --model DIR [--tokens "128 512"] [--threads "1 2"] [--iters 10] [--warmup 2]
-//        [--lm none|all] [--engines "ours ort"] [--onnx DIR]
+//        [--lm none|all] [--engines "ours ort"] [--onnx DIR] [--timeout SECONDS per step, default 600]
 // Prints one JSON line per (engine, threads, tokens), then a table: wall ms median (min), CPU ms of all the browser's
 // processes per pass (median), GFLOP/s from the wall median, and the load average when the configuration ran.
 import {spawnSync} from 'node:child_process';
@@ -21,7 +21,7 @@ const args = {tokens: '128 512', threads: '1 2', iters: '10', warmup: '2', lm: '
 for (let i = 2; i + 1 < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 if (!args.model) {
   console.error('usage: node scripts/bench-web.mjs --model DIR [--tokens "128 512"] [--threads "1 2"] [--iters 10] ' +
-    '[--warmup 2] [--lm none|all] [--engines "ours ort"] [--onnx DIR]');
+    '[--warmup 2] [--lm none|all] [--engines "ours ort"] [--onnx DIR] [--timeout 600]');
   process.exit(2);
 }
 const modelDir = path.resolve(args.model);
@@ -91,7 +91,7 @@ try {
   for (const engine of engines) {
     for (const threads of threadList) {
       const page = await browser.newPage();
-      page.setDefaultTimeout(0);
+      page.setDefaultTimeout(+(args.timeout || 600) * 1000);  // per step (a load, a pass): a hang ends the run
       page.on('console', (m) => { if (m.type() === 'error') console.error(`page: ${m.text()}`); });
       await page.goto(`${base}/bench/index.html`);
       await page.waitForFunction(() => window.benchReady === true);
