@@ -795,7 +795,8 @@ TEST_CASE("gemm: matches a naive product for odd sizes, both B layouts, accumula
   std::mt19937 rng(42);
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   const int sizes[][3] = {{1, 1, 1},      {3, 5, 7},       {4, 8, 16},  {17, 33, 9},  {64, 300, 257},
-                          {130, 12, 600}, {5, 1030, 40},   {20, 16, 3}, {33, 520, 70}};
+                          {130, 12, 600}, {5, 1030, 40},   {20, 16, 3}, {33, 520, 70},
+                          {18, 37, 300},  {520, 530, 20}};  // (B^T with N > M: the LM head's swapped product)
   for (auto& sz : sizes) {
     const int M = sz[0], N = sz[1], K = sz[2];
     for (int bt = 0; bt < 2; bt++)

@@ -107,8 +107,10 @@ void pack_b(float* g_panel, const float* B, int ldb, bool bt, int k0, int kc, in
 
 // C[0:4, 0:8] (+)= A[0:4, 0:kc] * strip; rows beyond `rows` and columns beyond `cols` are neither read nor written.
 // `strip` advances by `bs` floats per step of k: kNr for a packed panel, ldb when reading B (K,N) in place.
+// With `out_t`, the tile is stored transposed: C[j * ldc + i] for tile element (i, j) (gemm_swapped's C^T tiles); every
+// element is still summed in the same order, so the result is bit-identical to the untransposed path.
 inline void micro_4x8(int kc, const float* A, int lda, const float* strip, int bs, float* C, int ldc, bool acc, int rows,
-                      int cols) {
+                      int cols, bool out_t = false) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const float* a0 = A;
   const float* a1 = A + (rows > 1 ? lda : 0);
@@ -132,6 +134,30 @@ inline void micro_4x8(int kc, const float* A, int lda, const float* strip, int b
     x = wasm_v128_load32_splat(a3 + k);
     c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
     c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
+  }
+  if (out_t) {
+    // 4x4 transposes: column j of the tile (4 rows of A) becomes 4 consecutive floats of row j of C.
+    v128_t t[8];
+    for (int half = 0; half < 2; half++) {
+      const v128_t r0 = half ? c01 : c00, r1 = half ? c11 : c10, r2 = half ? c21 : c20, r3 = half ? c31 : c30;
+      const v128_t u0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), u1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5),
+                   u2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), u3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+      t[half * 4 + 0] = wasm_i32x4_shuffle(u0, u1, 0, 1, 4, 5);
+      t[half * 4 + 1] = wasm_i32x4_shuffle(u0, u1, 2, 3, 6, 7);
+      t[half * 4 + 2] = wasm_i32x4_shuffle(u2, u3, 0, 1, 4, 5);
+      t[half * 4 + 3] = wasm_i32x4_shuffle(u2, u3, 2, 3, 6, 7);
+    }
+    for (int j = 0; j < cols; j++) {
+      float* c = C + static_cast<size_t>(j) * ldc;
+      if (rows == kMr) {
+        wasm_v128_store(c, acc ? wasm_f32x4_add(t[j], wasm_v128_load(c)) : t[j]);
+      } else {
+        alignas(16) float tmp[kMr];
+        wasm_v128_store(tmp, t[j]);
+        for (int i = 0; i < rows; i++) c[i] = acc ? tmp[i] + c[i] : tmp[i];
+      }
+    }
+    return;
   }
   v128_t r[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
   for (int i = 0; i < rows; i++) {
@@ -196,11 +222,39 @@ void gemm_small_m(int M, int N, int K, const float* A, int lda, const float* B, 
   }
 }
 
+// C = A B^T with B (N,K) and N > M (the LM head: 128 positions x 21128 words): computed as C^T = B A^T, so the packed
+// panel holds the small A (M x K, strips of 8 rows) and the big B is read in place, 4 rows at a time, by the
+// micro-kernel; packing B^T instead would transpose the whole decoder (65 MB) on every pass, as costly as a third of
+// the product at 128 tokens. Same products summed in the same order as the packed path: bit-identical results.
+void gemm_swapped(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                  bool accumulate, float* g_panel) {
+  for (int i0 = 0; i0 < M; i0 += kNc) {
+    const int mc = std::min(kNc, M - i0);
+    for (int k0 = 0; k0 < K; k0 += kKc) {
+      const int kc = std::min(kKc, K - k0);
+      const bool acc = accumulate || k0 > 0;
+      pack_b(g_panel, A, lda, true, k0, kc, i0, mc);  // A^T (K, M) from A (M, K): the transposed-B packing
+      for (int j0 = 0; j0 < N; j0 += kMr) {
+        const int rows = std::min(kMr, N - j0);
+        const float* b = B + static_cast<size_t>(j0) * ldb + k0;
+        for (int is = 0; is < mc; is += kNr) {
+          micro_4x8(kc, b, ldb, g_panel + static_cast<size_t>(is) * kc, kNr, C + static_cast<size_t>(i0 + is) * ldc + j0,
+                    ldc, acc, rows, std::min(kNr, mc - is), true);
+        }
+      }
+    }
+  }
+}
+
 void gemm_serial(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C,
                  int ldc, bool accumulate, int thread) {
   float* g_panel = g_panels[thread];
   if (M < 16) {
     gemm_small_m(M, N, K, A, lda, B, ldb, b_transposed, C, ldc, accumulate);
+    return;
+  }
+  if (b_transposed && N > M) {
+    gemm_swapped(M, N, K, A, lda, B, ldb, C, ldc, accumulate, g_panel);
     return;
   }
   for (int j0 = 0; j0 < N; j0 += kNc) {
