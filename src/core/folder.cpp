@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -12,6 +13,16 @@ FileMap FolderFiles::view() const {
   FileMap m;
   for (const auto& [name, data] : bytes) m[name] = std::string_view(data);
   return m;
+}
+
+void share_files(std::map<std::string, std::string> files, FileMap* view, FileOwners* owners) {
+  view->clear();
+  owners->clear();
+  for (auto& [name, data] : files) {
+    auto shared = std::make_shared<const std::string>(std::move(data));  // moves the buffer, copies nothing
+    (*view)[name] = std::string_view(*shared);
+    (*owners)[name] = shared;
+  }
 }
 
 Status read_whole_file(const std::string& path, std::string* out) {

@@ -100,7 +100,10 @@ class Engine {
 class EngineCore {
  public:
   // Loads `files` as model `name` (+ user prefix / hash). On failure keeps the current model and returns the error.
-  Status load(const FileMap& files, const std::string& name, bool user, ModelInfo* info);
+  // `owners` (optional, see Model::load): float32 weights are then used in place in the files' bytes, which the
+  // model keeps. While a new model loads the current one stays: both are in memory until the swap.
+  Status load(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
+              const FileOwners* owners = nullptr);
   bool loaded() const { return loaded_; }
   // Tokenizes, runs (asking `cancelled` before each layer; then returns kCancelled) and summarises what `req` asks.
   Status run(const RunRequest& req, const std::function<bool()>& cancelled, RunResult* out);

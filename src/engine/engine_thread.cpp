@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine.h"
+#include "folder.h"
 #include "parallel.h"
 
 namespace attnviz {
@@ -87,9 +88,10 @@ class ThreadEngine : public Engine {
         load_.reset();
         lock.unlock();
         FileMap fm;
-        for (const auto& [k, v] : job.files) fm[k] = v;
+        FileOwners owners;  // the model keeps the weight files and uses their float32 tensors in place
+        share_files(std::move(job.files), &fm, &owners);
         EngineEvent ev;
-        Status st = core_.load(fm, job.name, job.user, &ev.info);
+        Status st = core_.load(fm, job.name, job.user, &ev.info, &owners);
         if (st) {
           ev.kind = EngineEvent::Kind::Loaded;
         } else {
