@@ -28,6 +28,15 @@ void share_files(std::map<std::string, std::string> files, FileMap* view, FileOw
 Status read_whole_file(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return Status::error(path + ": cannot open file (does it exist and is it readable?)");
+  // Straight into a string of the file's size: a string stream would grow to up to twice the file, then copy it.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && std::filesystem::is_regular_file(path, ec)) {
+    out->assign(static_cast<size_t>(size), '\0');
+    f.read(out->data(), static_cast<std::streamsize>(size));
+    if (static_cast<uintmax_t>(f.gcount()) != size) return Status::error(path + ": read error (file changed or shrank while reading?)");
+    return Status::success();
+  }
   std::ostringstream ss;
   ss << f.rdbuf();
   if (f.bad()) return Status::error(path + ": read error");
