@@ -71,7 +71,10 @@ if(EMSCRIPTEN)
 
   # The engine worker's wasm (web/engine_worker.js runs it): the core + engine without ImGui/GL, single-threaded, and
   # a pthreads build of the same (core and engine compiled again with -pthread) for cross-origin isolated pages.
-  set(ENGINE_LINK_FLAGS -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sTOTAL_STACK=5MB -sENVIRONMENT=web,worker
+  # Growth steps of at most 16 MB (default: up to 96 MB past what was asked): the heap holds a model of up to ~1.4 GB
+  # in place and never shrinks, so over-growth is memory lost for the page's life (issue 11).
+  set(ENGINE_LINK_FLAGS -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sMEMORY_GROWTH_GEOMETRIC_CAP=16777216
+      -sTOTAL_STACK=5MB -sENVIRONMENT=web,worker
       -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString -sEXPORTED_FUNCTIONS=_main,_malloc,_free)
   add_executable(attnviz_engine_worker src/platform/engine_worker_main.cpp)
   target_link_libraries(attnviz_engine_worker PRIVATE attnviz_engine)

@@ -92,8 +92,10 @@
   let firstRunWaiters = [];     // loads answered ok, waiting for their first result to be applied
   worker.postMessage({ type: 'init', threads: engineThreads, isolated, newest: newest ? newest.buffer : null });
   worker.onerror = (e) => overlay.error(`The engine could not start: ${e.message || e}`);
+  let engineHeapPeak = 0;       // bytes of the worker's wasm memory (which holds the model) at its largest so far
   worker.onmessage = (e) => {
     const m = e.data;
+    if (m.heap) engineHeapPeak = Math.max(engineHeapPeak, m.heap);
     if (m.type === 'started') {
       workerStarted = m;
       if (runtime) Module.ccall('attnviz_engine_started', null, ['number', 'number'], [m.threads, m.isolated ? 1 : 0]);
@@ -573,7 +575,11 @@
     lastError() { if (!runtime) return null; const s = call('attnviz_last_error', 'string'); return s ? s : null; },
     runCount() { return call('attnviz_run_count', 'number'); },
     notices() { return JSON.parse(call('attnviz_notices', 'string')); },
-    info() { return JSON.parse(call('attnviz_info', 'string')); },
+    info() {
+      const o = JSON.parse(call('attnviz_info', 'string'));
+      o.heap_peak_mb = Math.round(engineHeapPeak / 1048576);  // the engine worker's wasm memory at its peak (MB)
+      return o;
+    },
     predictions() { return JSON.parse(call('attnviz_predictions', 'string')); },
     items() { return JSON.parse(call('attnviz_items', 'string')); },
     link() { return location.href.split('#')[0] + '#' + call('attnviz_fragment', 'string'); },

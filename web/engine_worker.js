@@ -29,8 +29,13 @@ function start(threads) {
   return ready;
 }
 
+// Bytes of the worker's wasm memory (only grows: also its peak); 0 before the runtime is up.
+function heapBytes() {
+  return self.Module && Module._engine_heap_bytes ? Module._engine_heap_bytes() : 0;
+}
+
 function copyIn(bytes) {
-  const p = Module._malloc(Math.max(1, bytes.length));
+  const p = Module._malloc(Math.max(1, bytes.length)) >>> 0;  // >>> 0: an address over 2 GB comes back negative
   if (!p) throw new Error(`out of memory (${(bytes.length / 1048576).toFixed(1)} MB)`);
   Module.HEAPU8.set(bytes, p);
   return p;
@@ -42,11 +47,12 @@ self.onmessage = async (e) => {
     if (m.type === 'init') {
       if (m.newest) newest = new Int32Array(m.newest);
       const n = await start(m.threads);
-      self.postMessage({ type: 'started', threads: n, isolated: !!m.isolated });
+      self.postMessage({ type: 'started', threads: n, isolated: !!m.isolated, heap: heapBytes() });
       return;
     }
     await ready;
     if (m.type === 'load') {
+      Module._engine_load_begin();  // frees the last result's buffers for the new files
       for (const f of m.files) {
         const bytes = new Uint8Array(f.bytes);
         const p = copyIn(bytes);
@@ -54,8 +60,10 @@ self.onmessage = async (e) => {
         f.bytes = null;
       }
       const r = JSON.parse(Module.ccall('engine_load', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
-      self.postMessage({ type: 'loaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '' });
+      self.postMessage({ type: 'loaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '',
+        heap: heapBytes() });
     } else if (m.type === 'loadCompare') {  // a second model for "what did fine-tuning change?"
+      Module._engine_load_begin();
       for (const f of m.files) {
         const bytes = new Uint8Array(f.bytes);
         const p = copyIn(bytes);
@@ -63,7 +71,8 @@ self.onmessage = async (e) => {
         f.bytes = null;
       }
       const r = JSON.parse(Module.ccall('engine_load_compare', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
-      self.postMessage({ type: 'compareLoaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '' });
+      self.postMessage({ type: 'compareLoaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '',
+        heap: heapBytes() });
     } else if (m.type === 'run') {
       if (newest && Atomics.load(newest, 0) !== 0 && Atomics.load(newest, 0) !== m.id) {
         self.postMessage({ type: 'cancelled', id: m.id, started: false });  // outdated before it started
@@ -77,17 +86,20 @@ self.onmessage = async (e) => {
       const buffers = [];
       BUFFERS.forEach((name, i) => {
         const n = Module._engine_buffer_size(i);
-        const p = Module._engine_buffer(i);
+        const p = Module._engine_buffer(i) >>> 0;  // unsigned: buffers may lie over 2 GB (GPT-2 medium)
         const out = new Float32Array(n);
-        if (n) out.set(Module.HEAPF32.subarray(p >> 2, (p >> 2) + n));
+        if (n) out.set(Module.HEAPF32.subarray(p >>> 2, (p >>> 2) + n));
         buffers.push(out.buffer);
       });
-      self.postMessage({ type: 'result', id: m.id, header: r.header, buffers }, buffers);
+      self.postMessage({ type: 'result', id: m.id, header: r.header, buffers, heap: heapBytes() }, buffers);
     }
   } catch (err) {
     const msg = String(err && err.message || err);
-    if (m.type === 'load') self.postMessage({ type: 'loaded', seq: m.seq, ok: false, error: msg });
-    else if (m.type === 'loadCompare') self.postMessage({ type: 'compareLoaded', seq: m.seq, ok: false, info: null, error: msg });
+    if (m.type === 'load' || m.type === 'loadCompare') {
+      if (self.Module && Module._engine_load_begin) Module._engine_load_begin();  // a failed load frees its files
+      self.postMessage({ type: m.type === 'load' ? 'loaded' : 'compareLoaded', seq: m.seq, ok: false, info: null,
+                         error: msg, heap: heapBytes() });
+    }
     else if (m.type === 'run') self.postMessage({ type: 'failed', id: m.id, error: msg });
     else self.postMessage({ type: 'fatal', error: msg });
   }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -14,9 +15,28 @@ FileMap FolderFiles::view() const {
   return m;
 }
 
+void share_files(std::map<std::string, std::string> files, FileMap* view, FileOwners* owners) {
+  view->clear();
+  owners->clear();
+  for (auto& [name, data] : files) {
+    auto shared = std::make_shared<const std::string>(std::move(data));  // moves the buffer, copies nothing
+    (*view)[name] = std::string_view(*shared);
+    (*owners)[name] = shared;
+  }
+}
+
 Status read_whole_file(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return Status::error(path + ": cannot open file (does it exist and is it readable?)");
+  // Straight into a string of the file's size: a string stream would grow to up to twice the file, then copy it.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && std::filesystem::is_regular_file(path, ec)) {
+    out->assign(static_cast<size_t>(size), '\0');
+    f.read(out->data(), static_cast<std::streamsize>(size));
+    if (static_cast<uintmax_t>(f.gcount()) != size) return Status::error(path + ": read error (file changed or shrank while reading?)");
+    return Status::success();
+  }
   std::ostringstream ss;
   ss << f.rdbuf();
   if (f.bad()) return Status::error(path + ": read error");

@@ -18,6 +18,10 @@ struct FolderFiles {
 // when the folder cannot be read or holds none of them.
 Status read_folder(const std::string& dir, FolderFiles* out);
 
+// Moves `files` into shared buffers (no byte copied): `view` looks at them and `owners` keeps them alive, for
+// Model::load(view, what, out, &owners) to use float32 weights in place (the model then keeps what it uses).
+void share_files(std::map<std::string, std::string> files, FileMap* view, FileOwners* owners);
+
 // Reads one file whole. Fails with a message naming the path.
 Status read_whole_file(const std::string& path, std::string* out);
 

@@ -1,12 +1,15 @@
 // Model: loads BERT (RoBERTa, XLM-R, DistilBERT) / GPT-2 weights from safetensors bytes (checked against config.json) and runs the forward pass
-// in float32, keeping what the viewer draws. Row-major; weights of linear layers stored (in, out) so every
-// projection is one gemm() call. Eigen (behind gemm.h) / std only.
+// in float32, keeping what the viewer draws. Row-major; linear weights keep the checkpoint's layout (BERT (out, in),
+// GPT-2 (in, out)) so float32 ones are used in place in the file's bytes; each projection is gemm() calls. Eigen
+// (behind gemm.h) / std only.
 #include "model.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "gemm.h"
@@ -22,38 +25,67 @@ namespace {
 using json = nlohmann::json;
 using Vec = std::vector<float>;
 
+// One weight tensor as float32, row-major: either used in place in a kept file's bytes (an aligned little-endian F32
+// tensor of a file the caller handed an owner for: no copy) or converted into `own` (F16/BF16, misaligned, gathered,
+// no owner given, or computed like DistilBERT's sinusoidal table).
+struct Weight {
+  const float* p = nullptr;  // the floats: into a kept file, or own.data()
+  size_t n = 0;              // element count
+  Vec own;
+  const float* data() const { return p; }
+  size_t size() const { return n; }
+  bool empty() const { return n == 0; }
+  float operator[](size_t i) const { return p[i]; }
+  void set(Vec v) {
+    own = std::move(v);
+    p = own.data();
+    n = own.size();
+  }
+};
+
+// Linear weights keep their file layout: BERT's nn.Linear (out, in), used through gemm's transposed B; GPT-2's Conv1D
+// (in, out). Shapes below are as stored.
 struct LayerWeights {
-  Vec w_qkv;   // (D, 3D) columns q | k | v, heads contiguous within each
-  Vec b_qkv;   // (3D)
-  Vec w_o;     // (D, D)
-  Vec b_o;     // (D)
-  Vec ln1_g, ln1_b;  // (D) BERT: attention.output.LayerNorm (after); GPT-2: ln_1 (before attention)
-  Vec w_ff1;   // (D, F)
-  Vec b_ff1;   // (F)
-  Vec w_ff2;   // (F, D)
-  Vec b_ff2;   // (D)
-  Vec ln2_g, ln2_b;  // (D) BERT: output.LayerNorm (after); GPT-2: ln_2 (before the MLP)
+  Weight w_q, w_k, w_v;  // BERT (D, D) each (out, in)
+  Weight w_qkv;  // GPT-2 (D, 3D) columns q | k | v, heads contiguous within each
+  Weight b_qkv;  // (3D) BERT: the q, k, v biases concatenated (a copy, 3D floats)
+  Weight w_o;    // (D, D)
+  Weight b_o;    // (D)
+  Weight ln1_g, ln1_b;  // (D) BERT: attention.output.LayerNorm (after); GPT-2: ln_1 (before attention)
+  Weight w_ff1;  // BERT (F, D); GPT-2 (D, F)
+  Weight b_ff1;  // (F)
+  Weight w_ff2;  // BERT (D, F); GPT-2 (F, D)
+  Weight b_ff2;  // (D)
+  Weight ln2_g, ln2_b;  // (D) BERT: output.LayerNorm (after); GPT-2: ln_2 (before the MLP)
 };
 
 struct Weights {
-  Vec wte;         // (V, D) word / token embeddings
-  Vec wpe;         // (P, D) position embeddings
-  Vec wtt;         // (types, D) BERT token type embeddings
-  Vec emb_ln_g, emb_ln_b;  // (D) BERT embeddings.LayerNorm
-  Vec ln_f_g, ln_f_b;      // (D) GPT-2 final LayerNorm
+  Weight wte;         // (V, D) word / token embeddings
+  Weight wpe;         // (P, D) position embeddings
+  Weight wtt;         // (types, D) BERT token type embeddings
+  Weight emb_ln_g, emb_ln_b;  // (D) BERT embeddings.LayerNorm
+  Weight ln_f_g, ln_f_b;      // (D) GPT-2 final LayerNorm
   std::vector<LayerWeights> layers;  // (L)
   // Masked-LM head (BERT): transform dense + act + LayerNorm, then decoder (tied to wte unless stored) + bias.
-  Vec mlm_w;       // (D, D)
-  Vec mlm_b;       // (D)
-  Vec mlm_ln_g, mlm_ln_b;  // (D)
-  Vec decoder;     // (V, D) an untied decoder / lm_head; empty = tied to wte
-  Vec decoder_b;   // (V) BERT decoder bias; empty for GPT-2
+  Weight mlm_w;       // (D, D) (out, in)
+  Weight mlm_b;       // (D)
+  Weight mlm_ln_g, mlm_ln_b;  // (D)
+  Weight decoder;     // (V, D) an untied decoder / lm_head; empty = tied to wte
+  Weight decoder_b;   // (V) BERT decoder bias; empty for GPT-2
   // Classification heads.
-  Vec pool_w;      // (D, D) BERT pooler (sequence classification)
-  Vec pool_b;      // (D)
-  Vec cls_w;       // (D, labels)
-  Vec cls_b;       // (labels)
+  Weight pool_w;      // (D, D) (out, in) BERT pooler (sequence classification)
+  Weight pool_b;      // (D)
+  Weight cls_w;       // (labels, D) (out, in)
+  Weight cls_b;       // (labels)
 };
+
+// True on a little-endian host (wasm, x86, arm64): only there are a file's F32 bytes the floats themselves.
+bool little_endian() {
+  const uint32_t one = 1;
+  unsigned char b;
+  std::memcpy(&b, &one, 1);
+  return b == 1;
+}
 
 struct Source {
   TensorView view;
@@ -67,12 +99,17 @@ std::string shape_str(const std::vector<int64_t>& s) {
 }
 
 // Looks tensors up by their names with and without the base-model prefix ("bert." / "transformer.") and with the
-// old LayerNorm names (gamma / beta), checks their shape against the config and converts them to float32.
+// old LayerNorm names (gamma / beta), checks their shape against the config and maps them in place or converts them
+// to float32.
 struct Loader {
   const std::map<std::string, Source>& tensors;
   std::string what;    // the model folder
   std::string prefix;  // "bert.", "roberta.", "distilbert." or "transformer."
   Status status;
+  const FileMap& files;
+  const FileOwners* owners = nullptr;  // null: copy every tensor
+  std::map<std::string, std::shared_ptr<const void>> kept;  // owners of the files tensors are used in place in
+  size_t in_place_bytes = 0, owned_bytes = 0;
   std::string family_name() const {  // for messages
     return prefix == "bert." ? "BERT" : prefix == "roberta." ? "RoBERTa" : prefix == "distilbert." ? "DistilBERT" : "GPT-2";
   }
@@ -98,8 +135,9 @@ struct Loader {
 
   bool has(const std::string& name, bool base) { return find(name, base) != nullptr; }
 
-  // Loads `name` of shape `shape` into dst; transpose (2-D only) stores it as (shape[1], shape[0]).
-  void load(const std::string& name, bool base, const std::vector<int64_t>& shape, Vec* dst, bool transpose = false) {
+  // Loads `name` of shape `shape` into dst: in place when its file has an owner in `owners` and it is F32, aligned
+  // and inside that file's bytes (torch tensors gathered from strided storages are not); else converted to float32.
+  void load(const std::string& name, bool base, const std::vector<int64_t>& shape, Weight* dst) {
     if (!status) return;
     const Source* src = find(name, base);
     const std::string shown = (base ? prefix : "") + name;
@@ -113,19 +151,28 @@ struct Loader {
                              shape_str(src->view.shape) + ", config.json says " + shape_str(shape));
       return;
     }
-    dst->resize(static_cast<size_t>(src->view.numel));
-    Status s = tensor_to_float(src->view, what + "/" + src->file, dst->data());
+    const std::string_view bytes = src->view.data;
+    auto owner = owners ? owners->find(src->file) : FileOwners::const_iterator();
+    auto file = files.find(src->file);
+    if (owners && owner != owners->end() && owner->second && file != files.end() && src->view.dtype == DType::F32 &&
+        little_endian() && reinterpret_cast<uintptr_t>(bytes.data()) % alignof(float) == 0 &&
+        bytes.data() >= file->second.data() && bytes.data() + bytes.size() <= file->second.data() + file->second.size() &&
+        bytes.size() == static_cast<size_t>(src->view.numel) * sizeof(float)) {
+      dst->own.clear();
+      dst->p = reinterpret_cast<const float*>(bytes.data());
+      dst->n = static_cast<size_t>(src->view.numel);
+      kept[src->file] = owner->second;
+      in_place_bytes += bytes.size();
+      return;
+    }
+    Vec v(static_cast<size_t>(src->view.numel));
+    Status s = tensor_to_float(src->view, what + "/" + src->file, v.data());
     if (!s) {
       status = s;
       return;
     }
-    if (transpose && shape.size() == 2) {
-      const int64_t r = shape[0], c = shape[1];
-      Vec t(dst->size());
-      for (int64_t i = 0; i < r; i++)
-        for (int64_t j = 0; j < c; j++) t[static_cast<size_t>(j * r + i)] = (*dst)[static_cast<size_t>(i * c + j)];
-      dst->swap(t);
-    }
+    owned_bytes += v.size() * sizeof(float);
+    dst->set(std::move(v));
   }
 };
 
@@ -345,6 +392,8 @@ void softmax_row(float* s, int n, int valid, float scale) {
 struct Model::Impl {
   ModelConfig cfg;
   Weights w;
+  std::vector<std::shared_ptr<const void>> kept;  // owners of the file bytes weights are used in place in
+  ModelMemory mem;
   // Scratch, sized for T_cap tokens by reserve(); (T, ...) row-major.
   int T_cap = 0;
   Vec qkv;     // (T, 3D)
@@ -368,12 +417,18 @@ struct Model::Impl {
     T_cap = T;
   }
 
-  Status load(const FileMap& files, const std::string& what);
+  Status load(const FileMap& files, const std::string& what, const FileOwners* owners);
+  // y (T, N, leading dim ldy) (+)= x (T, K, ldx) * W: W as stored, BERT's (N, K) nn.Linear weights through gemm's
+  // transposed B, GPT-2's (K, N) Conv1D weights directly.
+  void linear(int T, int N, int K, const float* x, int ldx, const Weight& W, float* y, int ldy, bool accumulate) const {
+    const bool out_in = cfg.family == Family::Bert;
+    gemm(T, N, K, x, ldx, W.data(), out_in ? K : N, out_in, y, ldy, accumulate);
+  }
   void attention(int l, const float* x, int T, const std::vector<uint8_t>& head_mask, Activations* a);
   void lm_head(const std::vector<int>& pos, int T, Activations* a);
 };
 
-Status Model::Impl::load(const FileMap& files, const std::string& what) {
+Status Model::Impl::load(const FileMap& files, const std::string& what, const FileOwners* owners) {
   auto cf = files.find("config.json");
   if (cf == files.end()) return Status::error(what + ": no config.json in the model files");
   bool head_known = false;
@@ -390,7 +445,7 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
   const EncoderNames& nm = encoder_names(cfg.variant);
   const char* base_prefix = !bert ? "transformer." : cfg.variant == Variant::Roberta ? "roberta."
                             : cfg.variant == Variant::DistilBert ? "distilbert." : "bert.";
-  Loader ld{tensors, what, base_prefix, {}};
+  Loader ld{tensors, what, base_prefix, {}, files, owners, {}, 0, 0};
   const int64_t D = cfg.d_model, F = cfg.d_ff, V = cfg.vocab_size, P = cfg.position_rows;
   const std::string dot_w = ".weight", dot_b = ".bias";
 
@@ -415,7 +470,12 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
   // Vocabulary and positions first: they bound what an input may ask for.
   if (bert) {
     ld.load("embeddings.word_embeddings.weight", true, {V, D}, &w.wte);
-    if (cfg.sinusoidal_positions) sinusoidal_table(static_cast<int>(P), static_cast<int>(D), &w.wpe);
+    if (cfg.sinusoidal_positions) {
+      Vec table;
+      sinusoidal_table(static_cast<int>(P), static_cast<int>(D), &table);
+      ld.owned_bytes += table.size() * sizeof(float);
+      w.wpe.set(std::move(table));
+    }
     else ld.load("embeddings.position_embeddings.weight", true, {P, D}, &w.wpe);
     if (cfg.type_vocab_size > 0)
       ld.load("embeddings.token_type_embeddings.weight", true, {cfg.type_vocab_size, D}, &w.wtt);
@@ -434,32 +494,27 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
     LayerWeights& L = w.layers[l];
     if (bert) {
       const std::string p = nm.layer_prefix + std::to_string(l) + ".";
-      Vec wq, wk, wv, bq, bk, bv;
-      ld.load(p + nm.q + dot_w, true, {D, D}, &wq, true);
-      ld.load(p + nm.k + dot_w, true, {D, D}, &wk, true);
-      ld.load(p + nm.v + dot_w, true, {D, D}, &wv, true);
+      Weight bq, bk, bv;
+      ld.load(p + nm.q + dot_w, true, {D, D}, &L.w_q);
+      ld.load(p + nm.k + dot_w, true, {D, D}, &L.w_k);
+      ld.load(p + nm.v + dot_w, true, {D, D}, &L.w_v);
       ld.load(p + nm.q + dot_b, true, {D}, &bq);
       ld.load(p + nm.k + dot_b, true, {D}, &bk);
       ld.load(p + nm.v + dot_b, true, {D}, &bv);
       if (!ld.status) break;
-      L.w_qkv.resize(static_cast<size_t>(D * 3 * D));
-      L.b_qkv.resize(static_cast<size_t>(3 * D));
-      for (int64_t i = 0; i < D; i++) {
-        float* row = L.w_qkv.data() + i * 3 * D;
-        std::memcpy(row, wq.data() + i * D, sizeof(float) * D);
-        std::memcpy(row + D, wk.data() + i * D, sizeof(float) * D);
-        std::memcpy(row + 2 * D, wv.data() + i * D, sizeof(float) * D);
-      }
-      std::memcpy(L.b_qkv.data(), bq.data(), sizeof(float) * D);
-      std::memcpy(L.b_qkv.data() + D, bk.data(), sizeof(float) * D);
-      std::memcpy(L.b_qkv.data() + 2 * D, bv.data(), sizeof(float) * D);
-      ld.load(p + nm.o + dot_w, true, {D, D}, &L.w_o, true);
+      Vec b_qkv(static_cast<size_t>(3 * D));
+      std::memcpy(b_qkv.data(), bq.data(), sizeof(float) * D);
+      std::memcpy(b_qkv.data() + D, bk.data(), sizeof(float) * D);
+      std::memcpy(b_qkv.data() + 2 * D, bv.data(), sizeof(float) * D);
+      ld.owned_bytes += b_qkv.size() * sizeof(float);
+      L.b_qkv.set(std::move(b_qkv));
+      ld.load(p + nm.o + dot_w, true, {D, D}, &L.w_o);
       ld.load(p + nm.o + dot_b, true, {D}, &L.b_o);
       ld.load(p + nm.ln1 + dot_w, true, {D}, &L.ln1_g);
       ld.load(p + nm.ln1 + dot_b, true, {D}, &L.ln1_b);
-      ld.load(p + nm.ff1 + dot_w, true, {F, D}, &L.w_ff1, true);
+      ld.load(p + nm.ff1 + dot_w, true, {F, D}, &L.w_ff1);
       ld.load(p + nm.ff1 + dot_b, true, {F}, &L.b_ff1);
-      ld.load(p + nm.ff2 + dot_w, true, {D, F}, &L.w_ff2, true);
+      ld.load(p + nm.ff2 + dot_w, true, {D, F}, &L.w_ff2);
       ld.load(p + nm.ff2 + dot_b, true, {D}, &L.b_ff2);
       ld.load(p + nm.ln2 + dot_w, true, {D}, &L.ln2_g);
       ld.load(p + nm.ln2 + dot_b, true, {D}, &L.ln2_b);
@@ -485,7 +540,7 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
     case HeadKind::None:
       break;
     case HeadKind::MaskedLM:
-      ld.load(nm.mlm_dense + dot_w, false, {D, D}, &w.mlm_w, true);
+      ld.load(nm.mlm_dense + dot_w, false, {D, D}, &w.mlm_w);
       ld.load(nm.mlm_dense + dot_b, false, {D}, &w.mlm_b);
       ld.load(nm.mlm_ln + dot_w, false, {D}, &w.mlm_ln_g);
       ld.load(nm.mlm_ln + dot_b, false, {D}, &w.mlm_ln_b);
@@ -512,15 +567,19 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
                              " labels but " + cls + ".weight has " + std::to_string(n_labels));
       if (cfg.labels.empty())
         for (int64_t i = 0; i < n_labels; i++) cfg.labels.push_back("LABEL_" + std::to_string(i));
-      ld.load(cls + dot_w, false, {n_labels, D}, &w.cls_w, true);
+      ld.load(cls + dot_w, false, {n_labels, D}, &w.cls_w);
       ld.load(cls + dot_b, false, {n_labels}, &w.cls_b);
       if (cfg.head == HeadKind::SequenceClassification) {
-        ld.load(nm.pool + dot_w, nm.pool_in_base, {D, D}, &w.pool_w, true);
+        ld.load(nm.pool + dot_w, nm.pool_in_base, {D, D}, &w.pool_w);
         ld.load(nm.pool + dot_b, nm.pool_in_base, {D}, &w.pool_b);
       }
       break;
     }
   }
+  if (!ld.status) return ld.status;
+  for (auto& [file, owner] : ld.kept) kept.push_back(owner);
+  mem.in_place_bytes = ld.in_place_bytes;
+  mem.owned_bytes = ld.owned_bytes;
   return ld.status;
 }
 
@@ -528,7 +587,13 @@ Status Model::Impl::load(const FileMap& files, const std::string& what) {
 void Model::Impl::attention(int l, const float* x, int T, const std::vector<uint8_t>& head_mask, Activations* a) {
   const int D = cfg.d_model, H = cfg.n_heads, dh = cfg.d_head;
   const LayerWeights& L = w.layers[l];
-  gemm(T, 3 * D, D, x, D, L.w_qkv.data(), 3 * D, false, qkv.data(), 3 * D, false);
+  if (cfg.family == Family::Bert) {  // three (out, in) weights into the q | k | v columns of qkv
+    linear(T, D, D, x, D, L.w_q, qkv.data(), 3 * D, false);
+    linear(T, D, D, x, D, L.w_k, qkv.data() + D, 3 * D, false);
+    linear(T, D, D, x, D, L.w_v, qkv.data() + 2 * D, 3 * D, false);
+  } else {
+    linear(T, 3 * D, D, x, D, L.w_qkv, qkv.data(), 3 * D, false);
+  }
   add_bias(qkv.data(), T, 3 * D, L.b_qkv.data());
   const size_t head_stride = static_cast<size_t>(T) * dh;
   const size_t layer_off = static_cast<size_t>(l) * H * head_stride;
@@ -582,7 +647,7 @@ void Model::Impl::lm_head(const std::vector<int>& pos, int T, Activations* a) {
   const float* dec = w.decoder.empty() ? w.wte.data() : w.decoder.data();  // (V, D)
   const float* in = lm_in.data();
   if (cfg.head == HeadKind::MaskedLM) {
-    gemm(P, D, D, lm_in.data(), D, w.mlm_w.data(), D, false, lm_t.data(), D, false);
+    linear(P, D, D, lm_in.data(), D, w.mlm_w, lm_t.data(), D, false);
     bias_act(lm_t.data(), P, D, w.mlm_b.data(), cfg.mlm_act);
     layer_norm(lm_t.data(), lm_t.data(), P, D, w.mlm_ln_g.data(), w.mlm_ln_b.data(), cfg.ln_eps);
     in = lm_t.data();
@@ -596,15 +661,17 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
-Status Model::load(const FileMap& files, const std::string& what, Model* out) {
+Status Model::load(const FileMap& files, const std::string& what, Model* out, const FileOwners* owners) {
   auto impl = std::make_unique<Impl>();
-  Status s = impl->load(files, what);
+  Status s = impl->load(files, what, owners);
   if (!s) return s;  // *out keeps its previous model
   out->impl_ = std::move(impl);
   return Status::success();
 }
 
 const ModelConfig& Model::config() const { return impl_->cfg; }
+
+ModelMemory Model::memory() const { return impl_->mem; }
 
 double Model::flops(int T) const {
   const ModelConfig& c = impl_->cfg;
@@ -699,13 +766,13 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
       float* y = a->hidden.data() + static_cast<size_t>(l + 1) * TD;
       m.attention(l, x, T, opt.head_mask, a);
       std::memcpy(m.x1.data(), x, sizeof(float) * TD);
-      gemm(T, D, D, m.ctx.data(), D, W.w_o.data(), D, false, m.x1.data(), D, true);
+      m.linear(T, D, D, m.ctx.data(), D, W.w_o, m.x1.data(), D, true);
       add_bias(m.x1.data(), T, D, W.b_o.data());
       layer_norm(m.x1.data(), m.x1.data(), T, D, W.ln1_g.data(), W.ln1_b.data(), c.ln_eps);
-      gemm(T, F, D, m.x1.data(), D, W.w_ff1.data(), F, false, m.ff.data(), F, false);
+      m.linear(T, F, D, m.x1.data(), D, W.w_ff1, m.ff.data(), F, false);
       bias_act(m.ff.data(), T, F, W.b_ff1.data(), c.act);
       std::memcpy(y, m.x1.data(), sizeof(float) * TD);
-      gemm(T, D, F, m.ff.data(), F, W.w_ff2.data(), D, false, y, D, true);
+      m.linear(T, D, F, m.ff.data(), F, W.w_ff2, y, D, true);
       add_bias(y, T, D, W.b_ff2.data());
       layer_norm(y, y, T, D, W.ln2_g.data(), W.ln2_b.data(), c.ln_eps);
     }
@@ -716,12 +783,12 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
       const LayerWeights& W = m.w.layers[l];
       layer_norm(m.resid.data(), m.x1.data(), T, D, W.ln1_g.data(), W.ln1_b.data(), c.ln_eps);
       m.attention(l, m.x1.data(), T, opt.head_mask, a);
-      gemm(T, D, D, m.ctx.data(), D, W.w_o.data(), D, false, m.resid.data(), D, true);
+      m.linear(T, D, D, m.ctx.data(), D, W.w_o, m.resid.data(), D, true);
       add_bias(m.resid.data(), T, D, W.b_o.data());
       layer_norm(m.resid.data(), m.x1.data(), T, D, W.ln2_g.data(), W.ln2_b.data(), c.ln_eps);
-      gemm(T, F, D, m.x1.data(), D, W.w_ff1.data(), F, false, m.ff.data(), F, false);
+      m.linear(T, F, D, m.x1.data(), D, W.w_ff1, m.ff.data(), F, false);
       bias_act(m.ff.data(), T, F, W.b_ff1.data(), c.act);
-      gemm(T, D, F, m.ff.data(), F, W.w_ff2.data(), D, false, m.resid.data(), D, true);
+      m.linear(T, D, F, m.ff.data(), F, W.w_ff2, m.resid.data(), D, true);
       add_bias(m.resid.data(), T, D, W.b_ff2.data());
       float* y = a->hidden.data() + static_cast<size_t>(l + 1) * TD;
       if (l + 1 < L) std::memcpy(y, m.resid.data(), sizeof(float) * TD);
@@ -746,19 +813,19 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
       a->logits.resize(static_cast<size_t>(T) * n);
       a->logit_positions.resize(T);
       for (int t = 0; t < T; t++) a->logit_positions[t] = t;
-      gemm(T, n, D, last, D, m.w.cls_w.data(), n, false, a->logits.data(), n, false);
+      m.linear(T, n, D, last, D, m.w.cls_w, a->logits.data(), n, false);
       add_bias(a->logits.data(), T, n, m.w.cls_b.data());
       break;
     }
     case HeadKind::SequenceClassification: {
       const int n = static_cast<int>(c.labels.size());
-      gemm(1, D, D, last, D, m.w.pool_w.data(), D, false, m.lm_t.data(), D, false);
+      m.linear(1, D, D, last, D, m.w.pool_w, m.lm_t.data(), D, false);
       for (int i = 0; i < D; i++)
         m.lm_t[i] = c.pool_relu ? std::max(0.f, m.lm_t[i] + m.w.pool_b[i]) : std::tanh(m.lm_t[i] + m.w.pool_b[i]);
       a->logit_cols = n;
       a->logits.resize(n);
       a->logit_positions.assign(1, 0);
-      gemm(1, n, D, m.lm_t.data(), D, m.w.cls_w.data(), n, false, a->logits.data(), n, false);
+      m.linear(1, n, D, m.lm_t.data(), D, m.w.cls_w, a->logits.data(), n, false);
       add_bias(a->logits.data(), 1, n, m.w.cls_b.data());
       break;
     }

@@ -87,6 +87,13 @@ struct Activations {
   }
 };
 
+// Where a loaded model's weights live (bytes): used in place in the files' bytes, or float32 copies the model owns
+// (F16/BF16 converted, misaligned or gathered tensors, biases concatenated, computed tables).
+struct ModelMemory {
+  size_t in_place_bytes = 0;
+  size_t owned_bytes = 0;
+};
+
 class Model {
  public:
   Model();
@@ -94,11 +101,17 @@ class Model {
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
 
-  // Loads config.json and model.safetensors (or model.safetensors.index.json + its shards) from `files`.
-  // `what` names the source in messages. Never crashes on bad bytes: every size is checked against the file.
-  static Status load(const FileMap& files, const std::string& what, Model* out);
+  // Loads config.json and model.safetensors (or model.safetensors.index.json + its shards, or pytorch_model.bin and
+  // its shards) from `files`. `what` names the source in messages. Never crashes on bad bytes: every size is checked
+  // against the file. On failure *out keeps its previous model.
+  // `owners` (optional): for the weight files it names, the model keeps that owner and uses each float32 tensor in
+  // place (little-endian, 4-byte aligned, within the file's bytes) instead of copying it; other tensors (F16/BF16,
+  // misaligned, gathered from strided torch storages) are converted to float32 copies. Without owners every tensor
+  // is copied and `files` may be dropped after the call. Same values either way.
+  static Status load(const FileMap& files, const std::string& what, Model* out, const FileOwners* owners = nullptr);
 
   const ModelConfig& config() const;
+  ModelMemory memory() const;  // where the weights live (zeros before a load)
 
   // Runs ids (T <= max_positions; the caller truncates) with token type ids (BERT / RoBERTa; empty = all 0;
   // DistilBERT ignores them).

@@ -3,6 +3,7 @@
 // Depends on the standard library only.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,9 @@ struct Status {
 // The files of a model or tokenizer folder, by base name ("config.json", "model.safetensors", "vocab.txt", ...).
 // The caller owns the bytes and keeps them alive while a load runs; loaders copy what they keep.
 using FileMap = std::map<std::string, std::string_view>;
+
+// Owners of file bytes, by the same base names: each keeps its file's FileMap bytes alive and unchanged while held.
+// A loader handed one for a file may keep pointers into those bytes instead of copying them (Model::load).
+using FileOwners = std::map<std::string, std::shared_ptr<const void>>;
 
 }  // namespace attnviz

@@ -111,14 +111,18 @@ class Engine {
 class EngineCore {
  public:
   // Loads `files` as model `name` (+ user prefix / hash). On failure keeps the current model and returns the error.
-  Status load(const FileMap& files, const std::string& name, bool user, ModelInfo* info);
+  // `owners` (optional, see Model::load): float32 weights are then used in place in the files' bytes, which the
+  // model keeps. While a new model loads the current one stays: both are in memory until the swap.
+  Status load(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
+              const FileOwners* owners = nullptr);
   bool loaded() const { return loaded_; }
   // Tokenizes, runs (asking `cancelled` before each layer; then returns kCancelled) and summarises what `req` asks.
   Status run(const RunRequest& req, const std::function<bool()>& cancelled, RunResult* out);
   // Loads a compare model. Refused (error, *info filled when the files loaded) when a model is loaded and its
   // tokenizer (every token of the vocabulary) or shape (layers, heads, hidden size) differs; the message names what.
   // With no model loaded yet it is kept and checked at each later load. On failure the previous compare model stays.
-  Status load_compare(const FileMap& files, const std::string& name, bool user, ModelInfo* info);
+  Status load_compare(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
+                      const FileOwners* owners = nullptr);  // owners: as for load
   bool compare_loaded() const { return compare_loaded_; }
 
  private:

@@ -28,10 +28,11 @@ std::string files_hash(const FileMap& files) {
   return buf;
 }
 
-Status EngineCore::load(const FileMap& files, const std::string& name, bool user, ModelInfo* info) {
+Status EngineCore::load(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
+                        const FileOwners* owners) {
   Model model;
   Tokenizer tok;
-  Status st = Model::load(files, name, &model);
+  Status st = Model::load(files, name, &model, owners);
   if (st) st = Tokenizer::load(files, name, &tok);
   if (st && tok.vocab_size() > 0 && model.config().vocab_size > 0 && tok.vocab_size() > model.config().vocab_size) {
     st = Status::error(name + ": the tokenizer has " + std::to_string(tok.vocab_size()) +
@@ -73,10 +74,11 @@ std::string compare_mismatch(const ModelConfig& a, const Tokenizer& ta, const Mo
   return std::string();
 }
 
-Status EngineCore::load_compare(const FileMap& files, const std::string& name, bool user, ModelInfo* info) {
+Status EngineCore::load_compare(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
+                                const FileOwners* owners) {
   Model model;
   Tokenizer tok;
-  Status st = Model::load(files, name, &model);
+  Status st = Model::load(files, name, &model, owners);
   if (st) st = Tokenizer::load(files, name, &tok);
   if (!st) return st;
   ModelInfo m;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine.h"
+#include "folder.h"
 #include "parallel.h"
 
 namespace attnviz {
@@ -93,9 +94,10 @@ class ThreadEngine : public Engine {
         compare_load_.reset();
         lock.unlock();
         FileMap fm;
-        for (const auto& [k, v] : job.files) fm[k] = v;
+        FileOwners owners;  // as for the main model: float32 weights used in place
+        share_files(std::move(job.files), &fm, &owners);
         EngineEvent ev;
-        Status st = core_.load_compare(fm, job.name, job.user, &ev.info);
+        Status st = core_.load_compare(fm, job.name, job.user, &ev.info, &owners);
         ev.kind = st ? EngineEvent::Kind::CompareLoaded : EngineEvent::Kind::CompareFailed;
         if (!st) ev.error = st.message;
         lock.lock();
@@ -107,9 +109,10 @@ class ThreadEngine : public Engine {
         load_.reset();
         lock.unlock();
         FileMap fm;
-        for (const auto& [k, v] : job.files) fm[k] = v;
+        FileOwners owners;  // the model keeps the weight files and uses their float32 tensors in place
+        share_files(std::move(job.files), &fm, &owners);
         EngineEvent ev;
-        Status st = core_.load(fm, job.name, job.user, &ev.info);
+        Status st = core_.load(fm, job.name, job.user, &ev.info, &owners);
         if (st) {
           ev.kind = EngineEvent::Kind::Loaded;
         } else {

@@ -9,7 +9,7 @@ static void usage() {
                "usage: attnviz tokenize --tokenizer PATH [--lowercase 0|1] [--no-special]   (JSON lines on stdin)\n"
                "       attnviz run --model DIR --out FILE.safetensors [--max-length N]      (JSON lines on stdin)\n"
                "       attnviz bench --model DIR --tokens N [--iters K] [--threads N]\n"
-               "       attnviz bench --make-model base DIR\n"
+               "       attnviz bench --make-model base|gpt2-medium DIR\n"
                "       attnviz bench-tokenizer --tokenizer PATH [--mb N]\n");
 }
 

@@ -106,14 +106,17 @@ int cli_run(int argc, char** argv) {
   if (dir.empty() || out_path.empty())
     return fail("attnviz run: --model DIR and --out FILE.safetensors are required");
 
-  FolderFiles files;
-  Status s = read_folder(dir, &files);
+  FolderFiles folder;
+  Status s = read_folder(dir, &folder);
   if (!s) return fail(s.message);
+  FileMap files;
+  FileOwners owners;  // float32 weights used in place in the files' bytes (no second copy)
+  share_files(std::move(folder.bytes), &files, &owners);
   Model model;
-  s = Model::load(files.view(), dir, &model);
+  s = Model::load(files, dir, &model, &owners);
   if (!s) return fail(s.message);
   Tokenizer tok;
-  s = Tokenizer::load(files.view(), dir, &tok);
+  s = Tokenizer::load(files, dir, &tok);
   if (!s) return fail(s.message);
   const ModelConfig& c = model.config();
   int max_length = c.max_positions;
@@ -184,8 +187,103 @@ int cli_run(int argc, char** argv) {
 // hidden 768, intermediate 3072, 512 positions, vocabulary 21128 as bert-base-chinese; ~410 MB float32; normal(0, 0.02)
 // weights, LayerNorm 1/0, decoder tied), with a vocab.txt of placeholder tokens ([PAD] 0, [UNK] 100, [CLS] 101,
 // [SEP] 102, [MASK] 103). The benchmarks' model: its cost is that of the real one.
+// attnviz bench --make-model gpt2-medium DIR: a GPT-2-medium-shaped GPT2LMHeadModel with random weights (24 layers x
+// 16 heads, hidden 1024, 1024 positions, vocabulary 50257; ~1.4 GB float32; normal(0, 0.02) weights, LayerNorm 1/0,
+// lm_head tied to wte) and a byte-level BPE vocab.json (the 256 byte symbols of GPT-2's bytes_to_unicode, placeholder
+// tokens, <|endoftext|> = 50256) with an empty merges.txt: the memory benchmark's big model. The safetensors file is
+// written tensor by tensor (never whole in memory).
+int make_gpt2_medium(const std::string& dir) {
+  const int L = 24, D = 1024, F = 4096, P = 1024, V = 50257;
+  struct T {
+    std::string name;
+    std::vector<int64_t> shape;
+    int init;  // 0 normal(0, 0.02), 1 ones, 2 zeros
+  };
+  std::vector<T> ts = {{"transformer.wte.weight", {V, D}, 0}, {"transformer.wpe.weight", {P, D}, 0}};
+  for (int l = 0; l < L; l++) {
+    const std::string p = "transformer.h." + std::to_string(l) + ".";
+    ts.push_back({p + "ln_1.weight", {D}, 1});
+    ts.push_back({p + "ln_1.bias", {D}, 2});
+    ts.push_back({p + "attn.c_attn.weight", {D, 3 * D}, 0});
+    ts.push_back({p + "attn.c_attn.bias", {3 * D}, 2});
+    ts.push_back({p + "attn.c_proj.weight", {D, D}, 0});
+    ts.push_back({p + "attn.c_proj.bias", {D}, 2});
+    ts.push_back({p + "ln_2.weight", {D}, 1});
+    ts.push_back({p + "ln_2.bias", {D}, 2});
+    ts.push_back({p + "mlp.c_fc.weight", {D, F}, 0});
+    ts.push_back({p + "mlp.c_fc.bias", {F}, 2});
+    ts.push_back({p + "mlp.c_proj.weight", {F, D}, 0});
+    ts.push_back({p + "mlp.c_proj.bias", {D}, 2});
+  }
+  ts.push_back({"transformer.ln_f.weight", {D}, 1});
+  ts.push_back({"transformer.ln_f.bias", {D}, 2});
+  json header = json::object();
+  header["__metadata__"] = {{"format", "pt"}};
+  uint64_t offset = 0;
+  for (const T& t : ts) {
+    uint64_t n = 1;
+    for (int64_t d : t.shape) n *= static_cast<uint64_t>(d);
+    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + 4 * n}}};
+    offset += 4 * n;
+  }
+  std::string h = header.dump();
+  while ((8 + h.size()) % 8) h.push_back(' ');
+  std::ofstream f(dir + "/model.safetensors", std::ios::binary);
+  const uint64_t hn = h.size();
+  for (int k = 0; k < 8; k++) f.put(static_cast<char>((hn >> (8 * k)) & 0xff));
+  f << h;
+  std::mt19937 rng(1234);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  for (const T& t : ts) {  // little-endian host assumed (x86, arm64, wasm)
+    size_t n = 1;
+    for (int64_t d : t.shape) n *= static_cast<size_t>(d);
+    std::vector<float> x(n, t.init == 1 ? 1.0f : 0.0f);
+    if (t.init == 0)
+      for (float& v : x) v = normal(rng);
+    f.write(reinterpret_cast<const char*>(x.data()), static_cast<std::streamsize>(n * 4));
+  }
+  f.close();
+  if (!f) return fail("attnviz bench --make-model: could not write " + dir + "/model.safetensors (does the folder exist?)");
+  // GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100.. in byte order.
+  json vocab = json::object();
+  std::vector<int> cps;
+  for (int b = '!'; b <= '~'; b++) cps.push_back(b);
+  for (int b = 0xA1; b <= 0xAC; b++) cps.push_back(b);
+  for (int b = 0xAE; b <= 0xFF; b++) cps.push_back(b);
+  for (int b = 0, extra = 0; b < 256; b++)
+    if (std::find(cps.begin(), cps.begin() + 188, b) == cps.begin() + 188) cps.push_back(256 + extra++);
+  auto utf8 = [](int cp) {
+    std::string s;
+    if (cp < 0x80) s += static_cast<char>(cp);
+    else {
+      s += static_cast<char>(0xC0 | (cp >> 6));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return s;
+  };
+  for (int i = 0; i < 256; i++) vocab[utf8(cps[i])] = i;
+  for (int i = 256; i < V - 1; i++) vocab["w" + std::to_string(i)] = i;
+  vocab["<|endoftext|>"] = V - 1;
+  json cfg = {{"architectures", {"GPT2LMHeadModel"}}, {"model_type", "gpt2"}, {"n_embd", D}, {"n_layer", L},
+              {"n_head", 16}, {"n_inner", nullptr}, {"n_positions", P}, {"n_ctx", P}, {"vocab_size", V},
+              {"activation_function", "gelu_new"}, {"layer_norm_epsilon", 1e-5}, {"bos_token_id", V - 1},
+              {"eos_token_id", V - 1}};
+  const std::pair<std::string, std::string> files[] = {
+      {"config.json", cfg.dump(2) + "\n"}, {"vocab.json", vocab.dump()}, {"merges.txt", "#version: 0.2\n"}};
+  for (const auto& [name, bytes] : files) {
+    std::ofstream o(dir + "/" + name, std::ios::binary);
+    o.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!o) return fail("attnviz bench --make-model: could not write " + dir + "/" + name + " (does the folder exist?)");
+  }
+  std::printf("wrote %s (GPT-2 medium shape, random weights)\n", dir.c_str());
+  return 0;
+}
+
 int make_model(const std::string& kind, const std::string& dir) {
-  if (kind != "base") return fail("attnviz bench --make-model: only 'base' (BERT-base shape) is known, not '" + kind + "'");
+  if (kind == "gpt2-medium") return make_gpt2_medium(dir);
+  if (kind != "base")
+    return fail("attnviz bench --make-model: 'base' (BERT-base shape) or 'gpt2-medium' (GPT-2 medium shape), not '" +
+                kind + "'");
   const int L = 12, H = 12, D = 768, F = 3072, P = 512, V = 21128;
   std::mt19937 rng(1234);
   std::normal_distribution<float> normal(0.0f, 0.02f);
@@ -254,7 +352,7 @@ int make_model(const std::string& kind, const std::string& dir) {
 
 int cli_bench(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "--make-model") {
-    if (argc != 4) return fail("attnviz bench: usage: attnviz bench --make-model base DIR");
+    if (argc != 4) return fail("attnviz bench: usage: attnviz bench --make-model base|gpt2-medium DIR");
     return make_model(argv[2], argv[3]);
   }
   std::vector<std::string> v;

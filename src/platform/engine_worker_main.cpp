@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,7 +18,10 @@ using namespace attnviz;
 namespace {
 
 EngineCore g_core;
-std::map<std::string, std::string> g_files;  // handed over by JS until the load
+// Handed over by JS until the load: each file's bytes stay in the buffer JS malloc'ed and filled (no copy), owned
+// here and then by the model, which uses its float32 weights in place.
+std::map<std::string, std::shared_ptr<const void>> g_owners;
+FileMap g_files;
 RunResult g_result;                          // the last run's result (its buffers are read by JS)
 std::string g_ret;                           // storage for strings returned to JS
 
@@ -32,20 +36,33 @@ extern "C" {
 EMSCRIPTEN_KEEPALIVE void engine_set_threads(int n) { parallel_set_threads(n); }
 EMSCRIPTEN_KEEPALIVE int engine_threads() { return parallel_threads(); }
 
-// JS mallocs `data` and fills it; the bytes are copied into the file map and `data` freed.
-EMSCRIPTEN_KEEPALIVE void engine_add_file(const char* name, char* data, double len) {
-  g_files[name ? name : ""] = std::string(data, static_cast<size_t>(len));
-  free(data);
+// A load begins: the last run's result is no longer needed (JS copied it out), so its memory is free for the
+// new model's files. The current model stays until the new one has loaded.
+EMSCRIPTEN_KEEPALIVE void engine_load_begin() {
+  g_result = RunResult();
+  g_files.clear();
+  g_owners.clear();
 }
+
+// JS mallocs `data` and fills it; the file owns it from here on (freed when neither the file map nor a model that
+// uses its bytes in place holds it any more).
+EMSCRIPTEN_KEEPALIVE void engine_add_file(const char* name, char* data, double len) {
+  const std::string key = name ? name : "";
+  g_owners[key] = std::shared_ptr<const void>(data, [](const void* p) { free(const_cast<void*>(p)); });
+  g_files[key] = std::string_view(data, static_cast<size_t>(len));
+}
+
+// Bytes of this wasm memory (it only grows, so this is also its peak): what holds the model, its runs and the files
+// being loaded.
+EMSCRIPTEN_KEEPALIVE double engine_heap_bytes() { return static_cast<double>(__builtin_wasm_memory_size(0)) * 65536.0; }
 
 // Loads the handed-over files as `name` (a user model when user != 0). Returns {"ok": true, "info": ModelInfo} or
 // {"ok": false, "error": message}; the current model stays on failure. The files are released either way.
 EMSCRIPTEN_KEEPALIVE const char* engine_load(const char* name, int user) {
-  FileMap fm;
-  for (const auto& [k, v] : g_files) fm[k] = v;
   ModelInfo info;
-  Status st = g_core.load(fm, name ? name : "model", user != 0, &info);
+  Status st = g_core.load(g_files, name ? name : "model", user != 0, &info, &g_owners);
   g_files.clear();
+  g_owners.clear();  // what the new model uses in place stays with it; the rest (and a failed load's files) is freed
   nlohmann::json j;
   j["ok"] = st.ok;
   if (st.ok) j["info"] = info_to_json(info);
@@ -57,11 +74,10 @@ EMSCRIPTEN_KEEPALIVE const char* engine_load(const char* name, int user) {
 // Loads the handed-over files as the compare model (EngineCore::load_compare). Returns {"ok": true, "info": ModelInfo}
 // or {"ok": false, "error": message, "info": the refused model's ModelInfo when its files loaded}.
 EMSCRIPTEN_KEEPALIVE const char* engine_load_compare(const char* name, int user) {
-  FileMap fm;
-  for (const auto& [k, v] : g_files) fm[k] = v;
   ModelInfo info;
-  Status st = g_core.load_compare(fm, name ? name : "model", user != 0, &info);
+  Status st = g_core.load_compare(g_files, name ? name : "model", user != 0, &info, &g_owners);
   g_files.clear();
+  g_owners.clear();  // as in engine_load
   nlohmann::json j;
   j["ok"] = st.ok;
   if (!info.name.empty()) j["info"] = info_to_json(info);

@@ -1,0 +1,325 @@
+// Tests of weights used in place (issue 11, memory): a model loaded with file owners (Model::load's `owners`) maps
+// its float32 tensors into the files' bytes and must compute exactly what the copying path computes, keep the bytes
+// alive itself, copy what it cannot map (misaligned, F16/BF16, gathered torch views) and fail on bad files as before.
+#include <doctest.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "folder.h"
+#include "model.h"
+#include "safetensors.h"
+#include "test_paths.h"
+
+using namespace attnviz;
+using attnviz_test::data_dir;
+using attnviz_test::models_dir;
+using attnviz_test::shared_dir;
+
+namespace {
+
+std::map<std::string, std::string> read_dir(const std::string& dir) {
+  FolderFiles f;
+  Status s = read_folder(dir, &f);
+  REQUIRE_MESSAGE(s.ok, s.message);
+  return f.bytes;
+}
+
+FileMap view_of(const std::map<std::string, std::string>& files) {
+  FileMap m;
+  for (const auto& [k, v] : files) m[k] = v;
+  return m;
+}
+
+// Loads `files` with owners (in place) into *out; the caller's map and owners are dropped before returning, so the
+// model alone keeps what it uses.
+Status load_in_place(std::map<std::string, std::string> files, const std::string& what, Model* out) {
+  FileMap fm;
+  FileOwners owners;
+  share_files(std::move(files), &fm, &owners);
+  return Model::load(fm, what, out, &owners);
+}
+
+std::vector<int32_t> random_ids(int T, int V, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<int32_t> ids(T);
+  for (int& id : ids) id = static_cast<int32_t>(rng() % static_cast<unsigned>(V));
+  return ids;
+}
+
+Activations run_all(Model& m, int T, unsigned seed) {
+  ForwardOptions opt;
+  opt.all_positions = true;
+  Activations a;
+  const std::vector<int32_t> ids = random_ids(T, m.config().vocab_size, seed);
+  Status s = m.forward(ids, {}, opt, &a);
+  REQUIRE_MESSAGE(s.ok, s.message);
+  return a;
+}
+
+bool same(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Every output of the two models on the same input is bit for bit the same (attentions, q/k/v, hidden states, logits).
+void check_same_outputs(Model& a, Model& b, int T) {
+  const Activations x = run_all(a, T, 11), y = run_all(b, T, 11);
+  CHECK(same(x.attentions, y.attentions));
+  CHECK(same(x.q, y.q));
+  CHECK(same(x.k, y.k));
+  CHECK(same(x.v, y.v));
+  CHECK(same(x.hidden, y.hidden));
+  CHECK(same(x.logits, y.logits));
+}
+
+size_t weight_file_bytes(const std::map<std::string, std::string>& files) {
+  size_t n = 0;
+  for (const auto& [k, v] : files)
+    if (k.find(".safetensors") != std::string::npos || k.find(".bin") != std::string::npos) n += v.size();
+  return n;
+}
+
+bool have_torch_fixtures() {
+  return attnviz_test::file_exists(shared_dir() + "/fixtures/pytorch-bin/tiny-bert-zip/pytorch_model.bin");
+}
+
+}  // namespace
+
+TEST_CASE("memory: float32 weights are used in place, outputs bit-identical to the copying loader") {
+  // tests/data's tiny models are float32; the demo models in models/ are F16 (converted, nothing in place).
+  const std::string dirs[] = {data_dir() + "/tiny-bert", data_dir() + "/tiny-bert-ner", data_dir() + "/tiny-gpt2"};
+  for (const std::string dir : {models_dir() + "/zh-bert-mini", models_dir() + "/gpt2-mini"}) {
+    CAPTURE(dir);
+    const auto files = read_dir(dir);
+    Model copied, mapped;
+    REQUIRE(Model::load(view_of(files), dir, &copied).ok);
+    REQUIRE(load_in_place(files, dir, &mapped).ok);
+    CHECK(mapped.memory().in_place_bytes == 0);
+    CHECK(mapped.memory().owned_bytes == copied.memory().owned_bytes);
+    check_same_outputs(copied, mapped, 40);
+  }
+  for (const std::string& dir : dirs) {
+    CAPTURE(dir);
+    const auto files = read_dir(dir);
+    Model copied, mapped;
+    REQUIRE(Model::load(view_of(files), dir, &copied).ok);
+    const Status s = load_in_place(files, dir, &mapped);
+    REQUIRE_MESSAGE(s.ok, s.message);
+    // Copying path: nothing in place. Mapped: every weight of the file in place but the few small copies (BERT's
+    // concatenated q|k|v bias).
+    CHECK(copied.memory().in_place_bytes == 0);
+    CHECK(copied.memory().owned_bytes > 0);
+    const ModelMemory mm = mapped.memory();
+    CHECK(mm.in_place_bytes > 0);
+    CHECK(mm.in_place_bytes <= weight_file_bytes(files));
+    CHECK(mm.owned_bytes * 20 < mm.in_place_bytes);
+    CHECK(mm.in_place_bytes + mm.owned_bytes >= copied.memory().owned_bytes);
+    check_same_outputs(copied, mapped, 40);
+  }
+}
+
+TEST_CASE("memory: the model keeps the weight file alive, and only that file") {
+  auto files = read_dir(data_dir() + "/tiny-bert");
+  Model m, ref;
+  REQUIRE(Model::load(view_of(files), "ref", &ref).ok);
+  FileMap fm;
+  FileOwners owners;
+  share_files(std::move(files), &fm, &owners);
+  REQUIRE(Model::load(fm, "tiny-bert", &m, &owners).ok);
+  CHECK(owners.at("model.safetensors").use_count() == 2);  // ours + the model's
+  CHECK(owners.at("config.json").use_count() == 1);        // nothing of it used in place
+  std::weak_ptr<const void> weights = owners.at("model.safetensors");
+  owners.clear();
+  fm.clear();
+  CHECK(!weights.expired());           // the model holds it
+  check_same_outputs(ref, m, 33);      // reads the kept bytes (ASan would flag freed ones)
+  m = Model();
+  CHECK(weights.expired());            // dropping the model frees the file
+}
+
+TEST_CASE("memory: misaligned float32 tensors are copied, not mapped, with the same values") {
+  const auto files = read_dir(data_dir() + "/tiny-bert");
+  SafeTensors st;
+  REQUIRE(SafeTensors::parse(files.at("model.safetensors"), "in", &st).ok);
+  // A 1-element F16 tensor first in the data section shifts every float32 tensor after it by 2 bytes.
+  SafeTensorsWriter w;
+  w.add_raw("aaa.pad", "F16", {1}, std::string(2, '\0'));
+  for (const TensorView& t : st.tensors()) w.add_raw(t.name, t.dtype_name, t.shape, std::string(t.data));
+  auto shifted = files;
+  shifted["model.safetensors"] = w.finish();
+  Model ref, m;
+  REQUIRE(Model::load(view_of(files), "ref", &ref).ok);
+  Status s = load_in_place(shifted, "shifted", &m);
+  REQUIRE_MESSAGE(s.ok, s.message);
+  CHECK(m.memory().in_place_bytes == 0);
+  CHECK(m.memory().owned_bytes == ref.memory().owned_bytes);
+  check_same_outputs(ref, m, 25);
+}
+
+TEST_CASE("memory: F16 / BF16 weights are converted once (no file copy kept), float32 ones mapped") {
+  const auto files = read_dir(data_dir() + "/tiny-gpt2");
+  SafeTensors st;
+  REQUIRE(SafeTensors::parse(files.at("model.safetensors"), "in", &st).ok);
+  SafeTensorsWriter w;
+  size_t n16 = 0;
+  for (const TensorView& t : st.tensors()) {
+    std::vector<float> f(static_cast<size_t>(t.numel));
+    REQUIRE(tensor_to_float(t, "in", f.data()).ok);
+    if (t.shape.size() == 2) {  // matrices in half precision, vectors in float32
+      w.add_f16(t.name, t.shape, f.data());
+      n16 += f.size();
+    } else {
+      w.add_f32(t.name, t.shape, f.data());
+    }
+  }
+  auto half = files;
+  half["model.safetensors"] = w.finish();
+  Model copied, m;
+  REQUIRE(Model::load(view_of(half), "copied", &copied).ok);
+  FileMap fm;
+  FileOwners owners;
+  share_files(half, &fm, &owners);
+  REQUIRE(Model::load(fm, "half", &m, &owners).ok);
+  CHECK(m.memory().owned_bytes >= n16 * sizeof(float));
+  CHECK(m.memory().in_place_bytes > 0);  // the float32 vectors (biases, LayerNorms)
+  check_same_outputs(copied, m, 20);
+  // All-F16: nothing in place, so the model keeps no file.
+  SafeTensorsWriter w16;
+  for (const TensorView& t : st.tensors()) {
+    std::vector<float> f(static_cast<size_t>(t.numel));
+    REQUIRE(tensor_to_float(t, "in", f.data()).ok);
+    w16.add_bf16(t.name, t.shape, f.data());
+  }
+  auto bf = files;
+  bf["model.safetensors"] = w16.finish();
+  share_files(bf, &fm, &owners);
+  Model b;
+  REQUIRE(Model::load(fm, "bf16", &b, &owners).ok);
+  CHECK(b.memory().in_place_bytes == 0);
+  CHECK(owners.at("model.safetensors").use_count() == 1);
+}
+
+TEST_CASE("memory: sharded safetensors are mapped in every shard") {
+  const auto files = read_dir(data_dir() + "/tiny-bert");
+  SafeTensors st;
+  REQUIRE(SafeTensors::parse(files.at("model.safetensors"), "in", &st).ok);
+  SafeTensorsWriter a, b;
+  nlohmann::json index = {{"metadata", nlohmann::json::object()}, {"weight_map", nlohmann::json::object()}};
+  size_t i = 0;
+  for (const TensorView& t : st.tensors()) {
+    const bool first = i++ % 2 == 0;
+    (first ? a : b).add_raw(t.name, t.dtype_name, t.shape, std::string(t.data));
+    index["weight_map"][t.name] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+  }
+  auto sharded = files;
+  sharded.erase("model.safetensors");
+  sharded["model-00001-of-00002.safetensors"] = a.finish();
+  sharded["model-00002-of-00002.safetensors"] = b.finish();
+  sharded["model.safetensors.index.json"] = index.dump();
+  Model ref, m;
+  REQUIRE(Model::load(view_of(files), "ref", &ref).ok);
+  FileMap fm;
+  FileOwners owners;
+  share_files(sharded, &fm, &owners);
+  REQUIRE(Model::load(fm, "sharded", &m, &owners).ok);
+  CHECK(owners.at("model-00001-of-00002.safetensors").use_count() == 2);
+  CHECK(owners.at("model-00002-of-00002.safetensors").use_count() == 2);
+  check_same_outputs(ref, m, 30);
+}
+
+TEST_CASE("memory: bad files fail with the same messages in place, and a failed load keeps the current model") {
+  const auto files = read_dir(data_dir() + "/tiny-bert");
+  Model m, ref;
+  REQUIRE(Model::load(view_of(files), "ref", &ref).ok);
+  REQUIRE(load_in_place(files, "good", &m).ok);
+  const std::string& st = files.at("model.safetensors");
+  for (size_t cut : {size_t(0), size_t(5), size_t(64), st.size() / 2, st.size() - 1}) {
+    CAPTURE(cut);
+    auto bad = files;
+    bad["model.safetensors"] = st.substr(0, cut);
+    Model copied;
+    const Status want = Model::load(view_of(bad), "bad", &copied);
+    REQUIRE(!want.ok);
+    FileMap fm;
+    FileOwners owners;
+    share_files(bad, &fm, &owners);
+    const Status got = Model::load(fm, "bad", &m, &owners);
+    CHECK(!got.ok);
+    CHECK(got.message == want.message);
+    CHECK(owners.at("model.safetensors").use_count() == 1);  // the failed load kept nothing
+  }
+  check_same_outputs(ref, m, 17);  // the current model is still there and whole
+}
+
+TEST_CASE("memory: PyTorch checkpoints map their float32 storages in place, views and tied weights stay exact") {
+  if (!have_torch_fixtures()) {
+    MESSAGE("../shared/fixtures/pytorch-bin absent: skipped");
+    return;
+  }
+  const std::string base = shared_dir() + "/fixtures/pytorch-bin/";
+  struct Case {
+    const char* folder;
+    int mapped;  // 1: float32 storages at aligned offsets (zip entries are 64-byte aligned): some tensors in place;
+                 // 0: none (F16/BF16); -1: either (legacy storages sit wherever the pickles end)
+  } cases[] = {{"tiny-bert-zip", 1},  {"tiny-bert-legacy", -1}, {"tiny-gpt2-tied", 1}, {"tiny-bert-views", 1},
+               {"tiny-bert-sharded", 1}, {"tiny-bert-f16", 0}, {"tiny-bert-bf16", 0}};
+  for (const Case& c : cases) {
+    const std::string folder = c.folder;
+    CAPTURE(folder);
+    const auto files = read_dir(base + c.folder);
+    Model copied, m;
+    REQUIRE(Model::load(view_of(files), c.folder, &copied).ok);
+    Status s = load_in_place(files, c.folder, &m);
+    REQUIRE_MESSAGE(s.ok, s.message);
+    if (c.mapped == 1) CHECK(m.memory().in_place_bytes > 0);
+    if (c.mapped == 0) CHECK(m.memory().in_place_bytes == 0);
+    check_same_outputs(copied, m, 21);
+  }
+  for (const char* bad : {"truncated-zip", "storage-too-small", "evil-os-system"}) {
+    CAPTURE(bad);
+    Model m;
+    FolderFiles f;
+    if (!read_folder(base + bad, &f).ok) continue;
+    Model copied;
+    const Status want = Model::load(f.view(), bad, &copied);
+    const Status got = load_in_place(f.bytes, bad, &m);
+    CHECK(!got.ok);
+    CHECK(got.message == want.message);
+  }
+}
+
+TEST_CASE("memory: the engine core loads in place and keeps the old model on a failed load") {
+  const auto files = read_dir(models_dir() + "/gpt2-mini");
+  EngineCore core;
+  ModelInfo info;
+  {
+    FileMap fm;
+    FileOwners owners;
+    share_files(files, &fm, &owners);
+    Status s = core.load(fm, "gpt2-mini", true, &info, &owners);
+    REQUIRE_MESSAGE(s.ok, s.message);
+    CHECK(info.hash == files_hash(view_of(files)));  // the hash of the untouched bytes
+  }
+  RunRequest r;
+  r.id = 1;
+  r.text = "The quick brown fox";
+  RunResult before;
+  REQUIRE(core.run(r, {}, &before).ok);
+  auto bad = files;
+  bad["model.safetensors"].resize(bad["model.safetensors"].size() / 3);
+  FileMap fm;
+  FileOwners owners;
+  share_files(bad, &fm, &owners);
+  ModelInfo info2;
+  CHECK(!core.load(fm, "broken", true, &info2, &owners).ok);
+  RunResult after;
+  REQUIRE(core.run(r, {}, &after).ok);
+  CHECK(same(before.act.attentions, after.act.attentions));
+  CHECK(same(before.act.logits, after.act.logits));
+}
