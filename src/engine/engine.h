@@ -37,6 +37,10 @@ struct RunRequest {
   std::vector<uint8_t> head_mask;  // (L*H) 1 = knocked out; empty = none
   bool want_qkv = false;        // q/k/v per head (the neuron view)
   bool want_summaries = true;   // head means, rollout, per-head stats (model, matrix, rollout, stats views)
+  // Nonzero: only the summaries (head means, rollout, stats) of that earlier run, computed from the engine's cache of
+  // its last completed run, with no forward pass (a view that shows them was opened after a run without them). When
+  // the engine no longer holds that run it runs text/pair/head_mask in full instead (want_summaries implied).
+  uint64_t summaries_of = 0;
 };
 
 // A vocabulary entry the result's prediction lists may show (ids in the top 12 of a logits row).
@@ -60,6 +64,9 @@ struct RunResult {
   double total_ms = 0;             // tokenize + forward + summaries (ms), in the engine
   bool truncated = false;          // input cut to the model's position limit
   uint64_t generation = 0;         // set by the app: increments per applied run (views cache on it)
+  // Nonzero: the answer to a RunRequest::summaries_of — only rollout, head_mean and stats (and T) of run
+  // `summaries_of`, to merge into that run; everything else is empty.
+  uint64_t summaries_of = 0;
 };
 
 // What an engine hands back (Engine::poll).
@@ -74,8 +81,10 @@ struct EngineEvent {
 
 // Counters of what the engine did (window.attnviz.info().engine): requests dropped before they started, passes
 // started, passes abandoned at a layer boundary, passes completed.
+// `cached`: summary requests (RunRequest::summaries_of) answered from the last run without a pass; every submitted
+// request is started, dropped or cached.
 struct EngineCounters {
-  uint64_t submitted = 0, dropped = 0, started = 0, abandoned = 0, completed = 0;
+  uint64_t submitted = 0, dropped = 0, started = 0, abandoned = 0, completed = 0, cached = 0;
 };
 
 class Engine {
@@ -104,6 +113,11 @@ class EngineCore {
   bool loaded() const { return loaded_; }
   // Tokenizes, runs (asking `cancelled` before each layer; then returns kCancelled) and summarises what `req` asks.
   Status run(const RunRequest& req, const std::function<bool()>& cancelled, RunResult* out);
+  // Answers a RunRequest::summaries_of from `last` (the engine's last completed run: attentions, T, is_cls, is_sep):
+  // computes its head means, rollout and stats once (cached in `last`), and copies them into `out` (summaries_of set,
+  // the rest empty). False when `last` is not that run (invalid, another id, no attentions): run the request instead.
+  static bool summarize(const RunRequest& req, int n_layers, int n_heads, RunResult* last, RunResult* out);
+  const ModelConfig& config() const { return model_.config(); }
 
  private:
   Model model_;
@@ -126,6 +140,9 @@ std::string info_to_json(const ModelInfo& m);
 bool info_from_json(const std::string& s, ModelInfo* m);
 std::string result_header_json(const RunResult& r);
 bool result_from_header_json(const std::string& s, RunResult* r);  // sizes the float buffers from the header
+// The same, leaving the float buffers as they are and putting their sizes (result_buffers order, floats) in `sizes`:
+// the page sizes buffers it recycles from an earlier result (no fresh 150 MB allocation per result).
+bool result_from_header_json(const std::string& s, RunResult* r, std::vector<size_t>* sizes);
 // The float buffers of a result, in a fixed order: attentions, q, k, v, logits, rollout, head_mean.
 std::vector<std::pair<const char*, std::vector<float>*>> result_buffers(RunResult* r);
 

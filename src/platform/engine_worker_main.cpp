@@ -18,7 +18,9 @@ namespace {
 
 EngineCore g_core;
 std::map<std::string, std::string> g_files;  // handed over by JS until the load
-RunResult g_result;                          // the last run's result (its buffers are read by JS)
+RunResult g_result;                          // the last run's result (its buffers are read by JS; summarize's cache)
+RunResult g_summary;                         // the answer to a summaries_of request (its buffers are read by JS)
+RunResult* g_out = &g_result;                // what the last engine_run answered with
 std::string g_ret;                           // storage for strings returned to JS
 
 // The newest request id the page has sent (a SharedArrayBuffer it writes; 0 = unknown, never cancels). A pass for any
@@ -46,6 +48,7 @@ EMSCRIPTEN_KEEPALIVE const char* engine_load(const char* name, int user) {
   ModelInfo info;
   Status st = g_core.load(fm, name ? name : "model", user != 0, &info);
   g_files.clear();
+  if (st.ok) g_result = RunResult{};  // the old model's run: nothing to summarise any more
   nlohmann::json j;
   j["ok"] = st.ok;
   if (st.ok) j["info"] = info_to_json(info);
@@ -63,6 +66,20 @@ EMSCRIPTEN_KEEPALIVE const char* engine_run(const char* request) {
     j = {{"ok", false}, {"error", "engine: unreadable request"}};
   } else {
     const uint64_t id = req.id;
+    const ModelConfig& cfg = g_core.config();
+    g_summary = RunResult{};
+    if (req.summaries_of != 0 && g_core.loaded() &&
+        EngineCore::summarize(req, cfg.n_layers, cfg.n_heads, &g_result, &g_summary)) {
+      g_out = &g_summary;  // from the last run, no pass
+      j = {{"ok", true}, {"cached", true}, {"header", result_header_json(g_summary)}};
+      g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return g_ret.c_str();
+    }
+    if (req.summaries_of != 0) {  // the last run here is another one: run this one in full, with its summaries
+      req.summaries_of = 0;
+      req.want_summaries = true;
+    }
+    g_out = &g_result;
     Status st = g_core.run(req, [id] {
       const double newest = js_newest_request();
       return newest != 0 && newest != static_cast<double>(id);
@@ -77,11 +94,11 @@ EMSCRIPTEN_KEEPALIVE const char* engine_run(const char* request) {
 
 // Buffer `index` of the last result (result_buffers order): its floats and their count.
 EMSCRIPTEN_KEEPALIVE const float* engine_buffer(int index) {
-  auto b = result_buffers(&g_result);
+  auto b = result_buffers(g_out);
   return index >= 0 && index < static_cast<int>(b.size()) ? b[index].second->data() : nullptr;
 }
 EMSCRIPTEN_KEEPALIVE double engine_buffer_size(int index) {
-  auto b = result_buffers(&g_result);
+  auto b = result_buffers(g_out);
   return index >= 0 && index < static_cast<int>(b.size()) ? static_cast<double>(b[index].second->size()) : 0;
 }
 

@@ -314,11 +314,36 @@ EMSCRIPTEN_KEEPALIVE void attnviz_engine_load_failed(const char* message) {
   app_model_failed(g_app, message ? message : "loading failed");
 }
 
-// A result: header JSON (engine_codec), then each float buffer copied into the heap where attnviz_engine_buffer says,
-// then attnviz_engine_end applies it (the current run becomes this one). Returns 0 when the header does not parse.
-EMSCRIPTEN_KEEPALIVE int attnviz_engine_begin(const char* header) {
-  g_incoming = RunResult{};
-  return header && result_from_header_json(header, &g_incoming) ? 1 : 0;
+// A result, applied in slices so that no main-thread task grows with the model: attnviz_engine_begin (header JSON,
+// engine_codec; `cached` = 1 for a summaries_of answer made without a pass) frees the engine for the next request and
+// sizes the buffers, recycling the previous run's (no fresh 150 MB allocation per result); JS then copies each float
+// buffer into the heap where attnviz_engine_buffer says, a few MB per task; attnviz_engine_end applies it (the current
+// run becomes this one). A newer result may begin before the last one ended: the unfinished one is dropped. Returns 0
+// when the header does not parse (JS then calls end at once: the run becomes invalid).
+EMSCRIPTEN_KEEPALIVE int attnviz_engine_begin(double id, int cached, const char* header) {
+  g_engine.run_finished(static_cast<uint64_t>(id), cached == 0, false);
+  if (cached) g_engine.counters_ref().cached++;
+  else g_engine.counters_ref().completed++;
+  std::vector<size_t> sizes;
+  if (!header || !result_from_header_json(header, &g_incoming, &sizes)) {
+    g_incoming = RunResult{};
+    return 0;
+  }
+  auto bufs = result_buffers(&g_incoming);
+  if (g_incoming.summaries_of == 0 && bufs[0].second->capacity() < sizes[0]) {
+    auto spare = result_buffers(&g_app.spare);  // the run before the current one: its buffers are free
+    for (size_t i = 0; i < bufs.size(); i++) std::swap(*bufs[i].second, *spare[i].second);
+  }
+  for (size_t i = 0; i < bufs.size(); i++) {
+    std::vector<float>& v = *bufs[i].second;
+    const size_t n = sizes[i];
+    if (n > v.capacity()) {  // grow with room for a few more tokens: typing does not reallocate every key
+      std::vector<float>().swap(v);
+      v.reserve(n + n / 4);
+    }
+    v.resize(n);  // within capacity: only a grown tail is written
+  }
+  return 1;
 }
 
 // Where JS copies buffer `index` (result_buffers order) of `n` floats; null when the size differs from the header.
@@ -330,8 +355,6 @@ EMSCRIPTEN_KEEPALIVE float* attnviz_engine_buffer(int index, double n) {
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_engine_end(double id) {
-  g_engine.run_finished(static_cast<uint64_t>(id), true, false);
-  g_engine.counters_ref().completed++;
   EngineEvent ev;
   ev.kind = EngineEvent::Kind::Result;
   ev.request_id = static_cast<uint64_t>(id);
@@ -584,7 +607,8 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
   j["total_ms"] = g_app.run.total_ms;
   const EngineCounters c = g_engine.counters();
   j["engine"] = {{"threads", g_engine.threads()}, {"label", g_engine.threads_label()}, {"submitted", c.submitted},
-                 {"dropped", c.dropped}, {"started", c.started}, {"abandoned", c.abandoned}, {"completed", c.completed}};
+                 {"dropped", c.dropped}, {"started", c.started}, {"abandoned", c.abandoned}, {"completed", c.completed},
+                 {"cached", c.cached}};
   g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return g_ret.c_str();
 }
@@ -622,6 +646,7 @@ int main() {
     app_set_error(g_app, g_renderer.error() + " (heatmaps are drawn without the GPU shader)");
   g_app.renderer = &g_renderer;
   g_app.engine = &g_engine;
+  g_app.recycle_runs = true;  // the next result's buffers are the run before the current one's (attnviz_engine_begin)
   g_app.platform.request_model = [](const std::string& name) { js_request_model(name.c_str()); };
   g_app.platform.open_files = [] { js_open_files(0); };
   g_app.platform.open_folder = [] { js_open_files(1); };
