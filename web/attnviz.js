@@ -121,7 +121,7 @@
     }
   };
 
-  // A result's tensors arrive as transferred ArrayBuffers: one copy, straight into the buffers C++ sized for them
+  // A result's tensors arrive as transferred ArrayBuffers: one copy, straight into the buffers C++ reserved for them
   // (recycled from an earlier run), in slices of a few milliseconds with the page's other tasks (keys, frames, timers)
   // between them, so applying a result never blocks the page for long whatever the model's size. A newer result that
   // arrives meanwhile replaces the unfinished one (latest wins).
@@ -144,8 +144,7 @@
       finish();
       return;
     }
-    const jobs = m.buffers.map((buf, i) => ({ src: new Float32Array(buf), p: Module._attnviz_engine_buffer(i, buf.byteLength / 4) }))
-      .filter((j) => j.p && j.src.length);
+    const jobs = m.buffers.map((buf, i) => ({ i, src: new Float32Array(buf) })).filter((j) => j.src.length);
     const SLICE = 1 << 20;  // floats per copy (4 MB)
     let j = 0, off = 0;
     const step = () => {
@@ -154,7 +153,8 @@
       while (j < jobs.length && performance.now() - t0 < 6) {
         const job = jobs[j];
         const n = Math.min(SLICE, job.src.length - off);
-        Module.HEAPF32.set(job.src.subarray(off, off + n), (job.p >> 2) + off);  // HEAPF32: re-read, the heap may grow
+        const p = Module._attnviz_engine_slice(job.i, off, n);  // sizes the buffer up to this slice
+        if (p) Module.HEAPF32.set(job.src.subarray(off, off + n), p >> 2);  // HEAPF32: re-read, the heap may grow
         off += n;
         if (off >= job.src.length) { j++; off = 0; }
       }

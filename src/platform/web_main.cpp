@@ -316,15 +316,19 @@ EMSCRIPTEN_KEEPALIVE void attnviz_engine_load_failed(const char* message) {
 
 // A result, applied in slices so that no main-thread task grows with the model: attnviz_engine_begin (header JSON,
 // engine_codec; `cached` = 1 for a summaries_of answer made without a pass) frees the engine for the next request and
-// sizes the buffers, recycling the previous run's (no fresh 150 MB allocation per result); JS then copies each float
-// buffer into the heap where attnviz_engine_buffer says, a few MB per task; attnviz_engine_end applies it (the current
-// run becomes this one). A newer result may begin before the last one ended: the unfinished one is dropped. Returns 0
-// when the header does not parse (JS then calls end at once: the run becomes invalid).
+// reserves the buffers, recycling the previous run's (no fresh allocation of L*H*T*T floats per result, and nothing
+// written yet); JS then fills each float buffer a slice at a time (attnviz_engine_slice: a few MB per task, the page's
+// keys, frames and timers between them); attnviz_engine_end applies it (the current run becomes this one). A newer
+// result may begin before the last one ended: the unfinished one is dropped. Returns 0 when the header does not parse
+// (JS then calls end at once: the run becomes invalid).
+std::vector<size_t> g_incoming_sizes;  // floats each buffer of g_incoming will hold (result_buffers order)
+
 EMSCRIPTEN_KEEPALIVE int attnviz_engine_begin(double id, int cached, const char* header) {
   g_engine.run_finished(static_cast<uint64_t>(id), cached == 0, false);
   if (cached) g_engine.counters_ref().cached++;
   else g_engine.counters_ref().completed++;
   std::vector<size_t> sizes;
+  g_incoming_sizes.clear();
   if (!header || !result_from_header_json(header, &g_incoming, &sizes)) {
     g_incoming = RunResult{};
     return 0;
@@ -339,22 +343,40 @@ EMSCRIPTEN_KEEPALIVE int attnviz_engine_begin(double id, int cached, const char*
     const size_t n = sizes[i];
     if (n > v.capacity()) {  // grow with room for a few more tokens: typing does not reallocate every key
       std::vector<float>().swap(v);
-      v.reserve(n + n / 4);
+      v.reserve(n + n / 4);  // reserved, not written: the slices below write it
     }
-    v.resize(n);  // within capacity: only a grown tail is written
+    if (v.size() > n) v.resize(n);
   }
+  g_incoming_sizes = std::move(sizes);
   return 1;
 }
 
-// Where JS copies buffer `index` (result_buffers order) of `n` floats; null when the size differs from the header.
-EMSCRIPTEN_KEEPALIVE float* attnviz_engine_buffer(int index, double n) {
+// Where JS copies floats [offset, offset + count) of buffer `index` (result_buffers order): the buffer is sized up to
+// there first (within its reserved storage: only that slice is written). Null when out of the header's sizes.
+EMSCRIPTEN_KEEPALIVE float* attnviz_engine_slice(int index, double offset, double count) {
   auto bufs = result_buffers(&g_incoming);
-  if (index < 0 || index >= static_cast<int>(bufs.size()) || bufs[index].second->size() != static_cast<size_t>(n))
+  if (index < 0 || index >= static_cast<int>(bufs.size()) || index >= static_cast<int>(g_incoming_sizes.size()))
     return nullptr;
-  return bufs[index].second->data();
+  const size_t off = static_cast<size_t>(offset), n = static_cast<size_t>(count);
+  if (off + n > g_incoming_sizes[index]) return nullptr;
+  std::vector<float>& v = *bufs[index].second;
+  if (v.size() < off + n) v.resize(off + n);
+  return v.data() + off;
+}
+
+// Where JS copies buffer `index` (result_buffers order) of `n` floats at once (sized now); null when the size differs
+// from the header.
+EMSCRIPTEN_KEEPALIVE float* attnviz_engine_buffer(int index, double n) {
+  if (index < 0 || index >= static_cast<int>(g_incoming_sizes.size()) || g_incoming_sizes[index] != static_cast<size_t>(n))
+    return nullptr;
+  return n > 0 ? attnviz_engine_slice(index, 0, n) : nullptr;
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_engine_end(double id) {
+  auto bufs = result_buffers(&g_incoming);
+  for (size_t i = 0; i < bufs.size() && i < g_incoming_sizes.size(); i++)
+    bufs[i].second->resize(g_incoming_sizes[i]);  // a buffer JS did not fill (none expected) reads as zeros
+  g_incoming_sizes.clear();
   EngineEvent ev;
   ev.kind = EngineEvent::Kind::Result;
   ev.request_id = static_cast<uint64_t>(id);
