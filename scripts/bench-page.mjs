@@ -3,13 +3,16 @@
 // timer on the main thread; the longest gap between its callbacks from the first key until the final text's result
 // is drawn; matrix view, 800x560). Model: a folder (default: a BERT-base-shaped random model made with
 // `attnviz bench --make-model base DIR`), loaded through window.attnviz.loadFileMap.
-//   node scripts/bench-page.mjs MODEL_DIR [--runs N]
+//   node scripts/bench-page.mjs MODEL_DIR [--runs N] [--typing-only] [--isolated-only]
 // Needs the web build (build/web/page) and chromium; prints JSON lines and a table.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {launchBrowser, openPage, startServer, waitReady} from '../tests/browser/lib/harness.mjs';
 
 const dir = process.argv[2];
+const typingOnly = process.argv.includes('--typing-only');      // skip the pass timings
+const isolatedOnly = process.argv.includes('--isolated-only');  // skip the not-isolated page
 const runs = Number((process.argv.indexOf('--runs') > 0 && process.argv[process.argv.indexOf('--runs') + 1]) || 3);
 if (!dir || !fs.existsSync(path.join(dir, 'config.json'))) {
   console.error('usage: node scripts/bench-page.mjs MODEL_DIR [--runs N]   (attnviz bench --make-model base DIR makes one)');
@@ -43,7 +46,7 @@ async function one(isolation) {
   if (!load.ok) throw new Error(`load failed: ${load.error}`);
   await page.evaluate(() => window.attnviz.setState({view: 'matrix'}));
   const out = {isolated: isolation, engine: (await page.evaluate(() => window.attnviz.info())).engine.label, pass: {}};
-  for (const n of [128, 512]) {
+  for (const n of typingOnly ? [] : [128, 512]) {
     const text = textOf(n - 2);
     const ms = [];
     for (let r = 0; r < runs; r++) {
@@ -79,7 +82,10 @@ async function one(isolation) {
   // "Drawn": two more animation frames after the result was applied.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   out.typing = {longest_gap_ms: Math.round(await page.evaluate(() => { window.__gaps.on = false; return window.__gaps.max; })),
-                until_final_ms: Date.now() - t0, engine: (await page.evaluate(() => window.attnviz.info())).engine};
+                until_final_ms: Date.now() - t0, engine: (await page.evaluate(() => window.attnviz.info())).engine,
+                T: (await page.evaluate(() => window.attnviz.info())).T};
+  // The machine's load (1, 5, 15 min) when the typing ended: a loaded machine stretches every figure.
+  out.loadavg = os.loadavg().map((x) => Math.round(x * 100) / 100);
   await ctx.close();
   await browser.close();
   await server.close();
@@ -87,12 +93,13 @@ async function one(isolation) {
 }
 
 const results = [];
-for (const iso of [true, false]) {
+for (const iso of isolatedOnly ? [true] : [true, false]) {
   const r = await one(iso);
   console.log(JSON.stringify(r));
   results.push(r);
 }
 console.log('\nserving        | engine                                         | pass 128 ms | pass 512 ms | typing: longest main-thread gap');
 for (const r of results)
-  console.log(`${(r.isolated ? 'isolated' : 'not isolated').padEnd(14)} | ${r.engine.padEnd(46)} | ${String(r.pass[128].ms_median.toFixed(0)).padStart(11)} | ` +
-              `${String(r.pass[512].ms_median.toFixed(0)).padStart(11)} | ${r.typing.longest_gap_ms} ms`);
+  console.log(`${(r.isolated ? 'isolated' : 'not isolated').padEnd(14)} | ${r.engine.padEnd(46)} | ` +
+              `${String(r.pass[128] ? r.pass[128].ms_median.toFixed(0) : '-').padStart(11)} | ` +
+              `${String(r.pass[512] ? r.pass[512].ms_median.toFixed(0) : '-').padStart(11)} | ${r.typing.longest_gap_ms} ms (load ${r.loadavg.join(' ')})`);

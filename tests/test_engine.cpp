@@ -180,3 +180,119 @@ TEST_CASE("engine: the worker protocol round-trips requests, model info and resu
   CHECK_FALSE(st.ok);
   CHECK(st.message == kCancelled);
 }
+
+TEST_CASE("engine: summaries of the last run come from the engine's cache, without a pass, equal to a full run's" *
+          doctest::skip(!ATTNVIZ_TEST_THREADS)) {
+  std::unique_ptr<Engine> engine = make_thread_engine(1);
+  engine->load(model_files("zh-bert-mini"), "zh-bert-mini", false);
+  EngineEvent ev;
+  REQUIRE(next_event(*engine, &ev));
+  REQUIRE(ev.kind == EngineEvent::Kind::Loaded);
+  const int L = ev.info.cfg.n_layers, H = ev.info.cfg.n_heads;
+  RunRequest r;
+  r.id = 1;
+  r.text = "床前明月光，疑是地上霜。";
+  r.want_summaries = false;  // e.g. the lines view: no summaries
+  engine->submit(r);
+  REQUIRE(next_event(*engine, &ev));
+  REQUIRE(ev.kind == EngineEvent::Kind::Result);
+  std::unique_ptr<RunResult> plain = std::move(ev.run);
+  CHECK(plain->stats.empty());
+  CHECK(plain->rollout.empty());
+  // The matrix view opens: its summaries come from the cache (no new pass), merged by run id.
+  RunRequest s = r;
+  s.id = 2;
+  s.want_summaries = true;
+  s.summaries_of = 1;
+  engine->submit(s);
+  REQUIRE(next_event(*engine, &ev));
+  REQUIRE(ev.kind == EngineEvent::Kind::Result);
+  std::unique_ptr<RunResult> sum = std::move(ev.run);
+  EngineCounters c = engine->counters();
+  CHECK(c.started == 1);
+  CHECK(c.cached == 1);
+  CHECK(c.submitted == 2);
+  CHECK(sum->summaries_of == 1);
+  CHECK(sum->request_id == 2);
+  CHECK(sum->act.attentions.empty());
+  CHECK(sum->act.T == plain->act.T);
+  const size_t LTT = static_cast<size_t>(L) * plain->act.T * plain->act.T;
+  REQUIRE(sum->rollout.size() == LTT);
+  REQUIRE(sum->head_mean.size() == LTT);
+  REQUIRE(sum->stats.size() == static_cast<size_t>(L) * H);
+  // A full run with summaries gives the same numbers.
+  RunRequest f = r;
+  f.id = 3;
+  f.want_summaries = true;
+  engine->submit(f);
+  REQUIRE(next_event(*engine, &ev));
+  REQUIRE(ev.kind == EngineEvent::Kind::Result);
+  std::unique_ptr<RunResult> full = std::move(ev.run);
+  CHECK(full->summaries_of == 0);
+  REQUIRE(full->rollout.size() == LTT);
+  float worst = 0;
+  for (size_t i = 0; i < LTT; i++) {
+    worst = std::max(worst, std::fabs(full->rollout[i] - sum->rollout[i]));
+    worst = std::max(worst, std::fabs(full->head_mean[i] - sum->head_mean[i]));
+  }
+  CHECK(worst <= 1e-6f);
+  for (size_t i = 0; i < full->stats.size(); i++) CHECK(full->stats[i].entropy == doctest::Approx(sum->stats[i].entropy));
+  // Summaries of a run the engine no longer holds (run 1; its last run is 3): a full run of the request instead.
+  RunRequest old = r;
+  old.id = 4;
+  old.summaries_of = 1;
+  engine->submit(old);
+  REQUIRE(next_event(*engine, &ev));
+  REQUIRE(ev.kind == EngineEvent::Kind::Result);
+  CHECK(ev.run->summaries_of == 0);
+  CHECK(ev.run->request_id == 4);
+  CHECK(ev.run->stats.size() == static_cast<size_t>(L) * H);
+  CHECK(!ev.run->act.attentions.empty());
+  c = engine->counters();
+  CHECK(c.started == 3);
+  CHECK(c.cached == 1);
+  CHECK(c.started + c.dropped + c.cached == c.submitted);
+}
+
+TEST_CASE("engine: a result header read into recycled buffers keeps them and reports the sizes") {
+  EngineCore core;
+  auto files = model_files("zh-bert-mini");
+  FileMap fm;
+  for (const auto& [k, v] : files) fm[k] = v;
+  ModelInfo info;
+  REQUIRE(core.load(fm, "zh-bert-mini", false, &info).ok);
+  RunRequest q;
+  q.id = 9;
+  q.text = "你好[MASK]";
+  RunResult res;
+  REQUIRE(core.run(q, {}, &res).ok);
+  RunResult into;
+  into.act.attentions.reserve(1 << 16);
+  const float* storage = into.act.attentions.data();
+  std::vector<size_t> sizes;
+  REQUIRE(result_from_header_json(result_header_json(res), &into, &sizes));
+  auto bufs = result_buffers(&res);
+  REQUIRE(sizes.size() == bufs.size());
+  for (size_t i = 0; i < bufs.size(); i++) CHECK(sizes[i] == bufs[i].second->size());
+  CHECK(into.act.attentions.data() == storage);  // the same storage, not resized
+  CHECK(into.act.attentions.capacity() >= (1u << 16));
+  CHECK(into.request_id == 9);
+  CHECK(into.enc.tokens == res.enc.tokens);
+  CHECK(into.summaries_of == 0);
+  // A summaries answer's header says whose; a request's summaries_of round-trips; a bad one is rejected.
+  RunResult s;
+  s.valid = true;
+  s.request_id = 10;
+  s.summaries_of = 9;
+  RunResult s2;
+  REQUIRE(result_from_header_json(result_header_json(s), &s2));
+  CHECK(s2.summaries_of == 9);
+  RunRequest rq;
+  rq.id = 10;
+  rq.summaries_of = 9;
+  RunRequest rq2;
+  REQUIRE(request_from_json(request_to_json(rq), &rq2));
+  CHECK(rq2.summaries_of == 9);
+  CHECK_FALSE(request_from_json("{\"id\":1,\"text\":\"\",\"pair\":\"\",\"head_mask\":[],\"want_qkv\":false,"
+                                "\"want_summaries\":true,\"summaries_of\":\"x\"}", &rq2));
+}

@@ -112,18 +112,7 @@
         finishLoad(false);
       }
     } else if (m.type === 'result') {
-      // The tensors arrive as transferred ArrayBuffers: one copy, straight into the buffers C++ sized for them.
-      if (Module.ccall('attnviz_engine_begin', 'number', ['string'], [m.header]) === 1) {
-        m.buffers.forEach((buf, i) => {
-          const n = buf.byteLength / 4;
-          const p = Module._attnviz_engine_buffer(i, n);
-          if (p && n) Module.HEAPF32.set(new Float32Array(buf), p >> 2);
-        });
-      }
-      Module._attnviz_engine_end(m.id);
-      const w = firstRunWaiters;
-      firstRunWaiters = [];
-      w.forEach((f) => f());
+      applyResult(m);
     } else if (m.type === 'compareLoaded') {  // the vs= model (compareLoad below)
       Module.ccall('attnviz_compare_loaded', null, ['number', 'string', 'string'],
                    [m.ok ? 1 : 0, m.info ? withHash(m.info, m.hash) : '', m.error || '']);
@@ -139,6 +128,49 @@
       w.forEach((f) => f());
     }
   };
+
+  // A result's tensors arrive as transferred ArrayBuffers: one copy, straight into the buffers C++ reserved for them
+  // (recycled from an earlier run), in slices of a few milliseconds with the page's other tasks (keys, frames, timers)
+  // between them, so applying a result never blocks the page for long whatever the model's size. A newer result that
+  // arrives meanwhile replaces the unfinished one (latest wins).
+  let applying = 0;  // sequence of the result being copied in
+  const yieldTask = (() => {
+    const ch = new MessageChannel();
+    const queue = [];
+    ch.port1.onmessage = () => { const f = queue.shift(); if (f) f(); };
+    return (f) => { queue.push(f); ch.port2.postMessage(0); };
+  })();
+  function applyResult(m) {
+    const seq = ++applying;
+    const finish = () => {
+      Module._attnviz_engine_end(m.id);
+      const w = firstRunWaiters;
+      firstRunWaiters = [];
+      w.forEach((f) => f());
+    };
+    if (Module.ccall('attnviz_engine_begin', 'number', ['number', 'number', 'string'], [m.id, m.cached ? 1 : 0, m.header]) !== 1) {
+      finish();
+      return;
+    }
+    const jobs = m.buffers.map((buf, i) => ({ i, src: new Float32Array(buf) })).filter((j) => j.src.length);
+    const SLICE = 1 << 20;  // floats per copy (4 MB)
+    let j = 0, off = 0;
+    const step = () => {
+      if (seq !== applying) return;  // a newer result took over
+      const t0 = performance.now();
+      while (j < jobs.length && performance.now() - t0 < 6) {
+        const job = jobs[j];
+        const n = Math.min(SLICE, job.src.length - off);
+        const p = Module._attnviz_engine_slice(job.i, off, n) >>> 0;  // sizes the buffer up to this slice; unsigned
+        if (p) Module.HEAPF32.set(job.src.subarray(off, off + n), p >>> 2);  // HEAPF32: re-read, the heap may grow
+        off += n;
+        if (off >= job.src.length) { j++; off = 0; }
+      }
+      if (j < jobs.length) yieldTask(step);
+      else finish();
+    };
+    step();
+  }
 
   // THE entry point for a model's files, whatever their source (a built-in download, dropped or picked files, the
   // Hub): `files` = {name: Uint8Array | ArrayBuffer} or [{name, bytes}], `name` = the model's name (a user model's

@@ -1,7 +1,7 @@
 // engine_worker.js: the page's engine, a Web Worker running the core's own wasm build (attnviz_engine.js, or
 // attnviz_engine_mt.js with pthreads when the page is cross-origin isolated). Messages in: init, load (files as
-// transferred ArrayBuffers), run; out: started, loaded, result (tensors as transferred ArrayBuffers), cancelled,
-// failed. No model logic here: it only moves bytes between messages and the wasm heap.
+// transferred ArrayBuffers), run; out: started, loaded, result (tensors as transferred ArrayBuffers; cached = a
+// summaries_of answer made from the last run without a pass), cancelled, failed. No model logic here: it only moves bytes between messages and the wasm heap.
 'use strict';
 let newest = null;     // Int32Array over a SharedArrayBuffer the page writes the newest request id into (isolated only)
 let ready = null;      // Promise: the wasm runtime is up
@@ -91,7 +91,7 @@ self.onmessage = async (e) => {
         if (n) out.set(Module.HEAPF32.subarray(p >>> 2, (p >>> 2) + n));
         buffers.push(out.buffer);
       });
-      self.postMessage({ type: 'result', id: m.id, header: r.header, buffers, heap: heapBytes() }, buffers);
+      self.postMessage({ type: 'result', id: m.id, cached: !!r.cached, header: r.header, buffers, heap: heapBytes() }, buffers);
     }
   } catch (err) {
     const msg = String(err && err.message || err);

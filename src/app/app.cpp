@@ -86,7 +86,11 @@ void app_request_run(App& app) {
   app.last_edit_time = ImGui::GetCurrentContext() ? ImGui::GetTime() : 0.0;
 }
 
-bool app_run_now(App& app) {
+namespace {
+
+// Submits the current input; `summaries_only`: ask for the current run's summaries from the engine's cache instead
+// (the engine falls back to a full run of the same input when it no longer holds that run).
+bool submit_run(App& app, bool summaries_only) {
   app.run_pending = false;
   if (!app.model || !app.engine) return false;
   const ModelConfig& cfg = app.model->model.config();
@@ -98,12 +102,18 @@ bool app_run_now(App& app) {
   req.want_qkv = app.view.view == ViewKind::Neuron;
   req.want_summaries = app.view.view != ViewKind::Lines && app.view.view != ViewKind::Neuron;
   req.want_compare = app.compare != nullptr && !app.view.vs.empty();  // view_compare.cpp
+  // The summaries of the current run, from the engine's cache, when only they are missing (app_poll_engine).
+  if (summaries_only && app.run.valid) req.summaries_of = app.run.request_id;
   note_glyphs(app.view.text);
   note_glyphs(app.view.pair);
   app.awaited_request = req.id;
   app.engine->submit(std::move(req));
   return true;
 }
+
+}  // namespace
+
+bool app_run_now(App& app) { return submit_run(app, false); }
 
 namespace {
 
@@ -114,6 +124,19 @@ void apply_result(App& app, std::unique_ptr<RunResult> res) {
   const ModelConfig& cfg = app.model->model.config();
   RunResult& r = app.run;
   const uint64_t gen = r.generation + 1;
+  if (res->summaries_of != 0) {  // the summaries a view asked for, of the current run: merged in, no new run
+    if (res->request_id == app.awaited_request) app.awaited_request = 0;
+    if (r.valid && r.request_id == res->summaries_of && r.act.T == res->act.T) {
+      r.rollout = std::move(res->rollout);
+      r.head_mean = std::move(res->head_mean);
+      r.stats = std::move(res->stats);
+      r.generation = gen;
+      app.run_count++;
+      app_update_grid(app);
+    }
+    return;
+  }
+  if (app.recycle_runs) app.spare = std::move(r);
   r = std::move(*res);
   r.generation = gen;
   if (r.request_id == app.awaited_request) app.awaited_request = 0;
@@ -170,12 +193,16 @@ bool app_poll_engine(App& app) {
     }
     ev = EngineEvent{};
   }
-  // A view that needs what the current run left out (q/k/v, summaries): run again with them.
-  if (app.model && app.run.valid && !app_busy(app) &&
-      ((app.view.view == ViewKind::Neuron && app.run.act.q.empty()) ||
-       (app.view.view != ViewKind::Lines && app.view.view != ViewKind::Neuron && app.run.stats.empty()) ||
-       (app.compare && !app.view.vs.empty() && app.run.compare_model.empty() && app.run.compare_error.empty())))
-    app_run_now(app);
+  // A view that needs what the current run left out: q/k/v or the comparison (run again with them), summaries (the
+  // engine computes them from its cache of the last run, no pass).
+  if (app.model && app.run.valid && !app_busy(app)) {
+    if ((app.view.view == ViewKind::Neuron && app.run.act.q.empty()) ||
+        (app.compare && !app.view.vs.empty() && app.run.compare_model.empty() && app.run.compare_error.empty())) {
+      app_run_now(app);
+    } else if (app.view.view != ViewKind::Lines && app.view.view != ViewKind::Neuron && app.run.stats.empty()) {
+      submit_run(app, true);
+    }
+  }
   return any;
 }
 

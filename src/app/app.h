@@ -75,6 +75,10 @@ struct App {
   std::string loading_name;             // model being loaded ("" = none)
   float loading_progress = -1;          // 0..1 while a model's files download, -1 = none
   RunResult run;                        // the current run (the last result that arrived)
+  // The run before `run`, kept when recycle_runs (the page): its float buffers become the next result's, so a new
+  // result needs no fresh allocation of L*H*T*T floats on the UI thread (web_main.cpp attnviz_engine_begin).
+  RunResult spare;
+  bool recycle_runs = false;
   bool run_pending = true;              // input changed: submit a run once the debounce delay has passed
   Engine* engine = nullptr;             // runs the model off this thread (set by the platform)
   uint64_t next_request = 0;            // id of the last request submitted to the engine

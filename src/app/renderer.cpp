@@ -11,6 +11,7 @@
 #include <GL/glext.h>
 #endif
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -100,7 +101,10 @@ void Renderer::free_arrays() {
   if (!arrays_.empty()) glDeleteTextures(static_cast<GLsizei>(arrays_.size()), arrays_.data());
   arrays_.clear();
   gpu_bytes_ = 0;
-  n_ = 0;
+  n_ = cap_ = 0;
+  slot_stamp_.clear();
+  slot_n_.clear();
+  done_ = true;
 }
 
 void Renderer::shutdown() {
@@ -111,62 +115,106 @@ void Renderer::shutdown() {
   lut_tex_ = special_tex_ = program_ = 0;
 }
 
-void Renderer::begin_frame() { params_.clear(); }
+void Renderer::begin_frame() {
+  params_.clear();
+  drawn_last_.swap(drawn_now_);
+  drawn_now_.clear();
+}
+
+const float* Renderer::image(const App& app, int i) const {
+  const int L = L_, H = H_;
+  if (i < L * H) return app_grid_matrix(app, HeatSource::Attention, i / H, i % H);
+  if (i < L * H + L) return app_grid_matrix(app, HeatSource::HeadMean, i - L * H, 0);
+  return app_grid_matrix(app, HeatSource::Rollout, i - L * H - L, 0);
+}
+
+void Renderer::upload(const App& app, int i) {
+  const float* m = image(app, i);
+  slot_stamp_[i] = stamp_;
+  if (!m) {  // not in this run (summaries not asked for): nothing to draw
+    slot_n_[i] = 0;
+    return;
+  }
+  glBindTexture(GL_TEXTURE_2D_ARRAY, arrays_[i / max_layers_]);
+  glTexSubImage3D(GL_TEXTURE_2D_ARRAY, 0, 0, 0, i % max_layers_, n_, n_, 1, GL_RED, GL_FLOAT, m);
+  slot_n_[i] = n_;
+}
 
 void Renderer::sync(const App& app) {
   if (!program_) return;
   const Grid& g = app.grid;
   if (!app.run.valid || g.n <= 0 || g.generation == 0) {
-    if (n_) free_arrays();
+    if (cap_) free_arrays();
     generation_ = 0;
     return;
   }
-  if (g.generation == generation_ && g.merge == merge_ && g.n == n_) return;
-  int L = app_n_layers(app), H = app_n_heads(app), n = g.n;
-  int images = L * H + 2 * L;
-  size_t texels = static_cast<size_t>(n) * n * images;
-  // R32F keeps exact weights for typical inputs; long inputs on big models (bert-base at 512 tokens would need 150 MB)
-  // fall back to half floats.
-  bool half = texels * 4 > (size_t(96) << 20);
-  GLenum internal = half ? GL_R16F : GL_R32F;
-  free_arrays();
-  int n_arrays = (images + max_layers_ - 1) / max_layers_;
-  arrays_.resize(n_arrays);
-  glGenTextures(n_arrays, arrays_.data());
-  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  for (int a = 0; a < n_arrays; a++) {
-    int depth = std::min(max_layers_, images - a * max_layers_);
-    glBindTexture(GL_TEXTURE_2D_ARRAY, arrays_[a]);
-    glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    glTexImage3D(GL_TEXTURE_2D_ARRAY, 0, internal, n, n, depth, 0, GL_RED, GL_FLOAT, nullptr);
+  if (g.generation != generation_ || g.merge != merge_ || g.n != n_) {  // a new grid: upload it over the next frames
+    const int L = app_n_layers(app), H = app_n_heads(app), n = g.n;
+    const int images = L * H + 2 * L;
+    // R32F keeps exact weights for typical inputs; long inputs on big models (bert-base at 512 tokens would need
+    // 150 MB) fall back to half floats.
+    const bool half = static_cast<size_t>(n) * n * images * 4 > (size_t(96) << 20);
+    if (arrays_.empty() || n > cap_ || L != L_ || H != H_ || half != half_) {
+      free_arrays();
+      const int cap = (n + n / 8 + 31) / 32 * 32;  // room for a few more tokens: typing keeps the arrays
+      const int n_arrays = (images + max_layers_ - 1) / max_layers_;
+      arrays_.resize(n_arrays);
+      glGenTextures(n_arrays, arrays_.data());
+      for (int a = 0; a < n_arrays; a++) {
+        const int depth = std::min(max_layers_, images - a * max_layers_);
+        glBindTexture(GL_TEXTURE_2D_ARRAY, arrays_[a]);
+        glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        glTexImage3D(GL_TEXTURE_2D_ARRAY, 0, half ? GL_R16F : GL_R32F, cap, cap, depth, 0, GL_RED, GL_FLOAT, nullptr);
+      }
+      glBindTexture(GL_TEXTURE_2D_ARRAY, 0);
+      cap_ = cap;
+      half_ = half;
+      slot_stamp_.assign(images, 0);
+      slot_n_.assign(images, 0);
+      gpu_bytes_ = static_cast<size_t>(cap) * cap * images * (half ? 2 : 4);
+    }
+    std::vector<uint8_t> special(n, 0);  // (n)
+    for (int i = 0; i < n && i < static_cast<int>(g.special.size()); i++) special[i] = g.special[i] ? 255 : 0;
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+    glBindTexture(GL_TEXTURE_2D, special_tex_);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, n, 1, 0, GL_RED, GL_UNSIGNED_BYTE, special.data());
+    glBindTexture(GL_TEXTURE_2D, 0);
+    n_ = n;
+    L_ = L;
+    H_ = H;
+    generation_ = g.generation;
+    merge_ = g.merge;
+    stamp_++;
+    cursor_ = 0;
+    done_ = false;
   }
-  for (int i = 0; i < images; i++) {
-    const float* m = nullptr;
-    if (i < L * H) m = app_grid_matrix(app, HeatSource::Attention, i / H, i % H);
-    else if (i < L * H + L) m = app_grid_matrix(app, HeatSource::HeadMean, i - L * H, 0);
-    else m = app_grid_matrix(app, HeatSource::Rollout, i - L * H - L, 0);
-    if (!m) continue;
-    glBindTexture(GL_TEXTURE_2D_ARRAY, arrays_[i / max_layers_]);
-    glTexSubImage3D(GL_TEXTURE_2D_ARRAY, 0, 0, 0, i % max_layers_, n, n, 1, GL_RED, GL_FLOAT, m);
+  if (done_) return;
+  // This frame's share: the images on screen first, then the rest in order.
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  const int images = static_cast<int>(slot_stamp_.size());
+  const size_t per_image = static_cast<size_t>(n_) * n_ * sizeof(float);
+  size_t spent = 0;
+  for (int i : drawn_last_) {
+    if (i < 0 || i >= images || slot_stamp_[i] == stamp_) continue;
+    if (spent > 0 && spent + per_image > kFrameBudget) break;
+    upload(app, i);
+    spent += per_image;
+  }
+  while (cursor_ < images && (spent == 0 || spent + per_image <= kFrameBudget)) {
+    if (slot_stamp_[cursor_] != stamp_) {
+      upload(app, cursor_);
+      spent += per_image;
+    }
+    cursor_++;
   }
   glBindTexture(GL_TEXTURE_2D_ARRAY, 0);
-  std::vector<uint8_t> special(n, 0);  // (n)
-  for (int i = 0; i < n && i < static_cast<int>(g.special.size()); i++) special[i] = g.special[i] ? 255 : 0;
-  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-  glBindTexture(GL_TEXTURE_2D, special_tex_);
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, n, 1, 0, GL_RED, GL_UNSIGNED_BYTE, special.data());
-  glBindTexture(GL_TEXTURE_2D, 0);
-  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  gpu_bytes_ = texels * (half ? 2 : 4);
-  n_ = n;
-  L_ = L;
-  H_ = H;
-  generation_ = g.generation;
-  merge_ = g.merge;
-  uploads_++;
+  if (cursor_ >= images) {
+    done_ = true;
+    uploads_++;
+  }
 }
 
 bool Renderer::add_heatmap(ImDrawList* dl, const ViewState& vs, HeatSource src, int layer, int head, ImVec2 p0,
@@ -179,7 +227,11 @@ bool Renderer::add_heatmap(ImDrawList* dl, const ViewState& vs, HeatSource src, 
   } else {
     index = L_ * H_ + (src == HeatSource::HeadMean ? 0 : L_) + layer;
   }
-  params_.push_back(DrawParams{this, arrays_[index / max_layers_], index % max_layers_, n_,
+  if (index >= static_cast<int>(slot_n_.size())) return false;
+  drawn_now_.push_back(index);  // uploaded first when the next grid comes
+  if (slot_n_[index] == 0) return false;  // nothing uploaded for it yet
+  // The image there is (the last run's until this one's is uploaded), at the size it was uploaded with.
+  params_.push_back(DrawParams{this, arrays_[index / max_layers_], index % max_layers_, slot_n_[index],
                                static_cast<int>(vs.colormap), static_cast<int>(vs.scale), vs.hide_special ? 1 : 0,
                                vs.threshold});
   dl->AddCallback(&Renderer::draw_callback, &params_.back());

@@ -38,6 +38,10 @@ struct RunRequest {
   bool want_qkv = false;        // q/k/v per head (the neuron view)
   bool want_summaries = true;   // head means, rollout, per-head stats (model, matrix, rollout, stats views)
   bool want_compare = false;    // also run the compare model (Engine::load_compare) on the same tokens and head_mask
+  // Nonzero: only the summaries (head means, rollout, stats) of that earlier run, computed from the engine's cache of
+  // its last completed run, with no forward pass (a view that shows them was opened after a run without them). When
+  // the engine no longer holds that run it runs text/pair/head_mask in full instead (want_summaries implied).
+  uint64_t summaries_of = 0;
 };
 
 // A vocabulary entry the result's prediction lists may show (ids in the top 12 of a logits row).
@@ -68,6 +72,9 @@ struct RunResult {
   std::vector<float> compare_mean_abs;    // (L*H) mean |a - b| over the T*T entries
   std::vector<float> compare_js;          // (L*H) Jensen-Shannon divergence (bits) per query row, averaged
   std::string compare_error;              // "shape" when the compare model no longer fits the current one
+  // Nonzero: the answer to a RunRequest::summaries_of — only rollout, head_mean and stats (and T) of run
+  // `summaries_of`, to merge into that run; everything else is empty.
+  uint64_t summaries_of = 0;
 };
 
 // What an engine hands back (Engine::poll).
@@ -82,8 +89,10 @@ struct EngineEvent {
 
 // Counters of what the engine did (window.attnviz.info().engine): requests dropped before they started, passes
 // started, passes abandoned at a layer boundary, passes completed.
+// `cached`: summary requests (RunRequest::summaries_of) answered from the last run without a pass; every submitted
+// request is started, dropped or cached.
 struct EngineCounters {
-  uint64_t submitted = 0, dropped = 0, started = 0, abandoned = 0, completed = 0;
+  uint64_t submitted = 0, dropped = 0, started = 0, abandoned = 0, completed = 0, cached = 0;
 };
 
 class Engine {
@@ -124,6 +133,11 @@ class EngineCore {
   Status load_compare(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
                       const FileOwners* owners = nullptr);  // owners: as for load
   bool compare_loaded() const { return compare_loaded_; }
+  // Answers a RunRequest::summaries_of from `last` (the engine's last completed run: attentions, T, is_cls, is_sep):
+  // computes its head means, rollout and stats once (cached in `last`), and copies them into `out` (summaries_of set,
+  // the rest empty). False when `last` is not that run (invalid, another id, no attentions): run the request instead.
+  static bool summarize(const RunRequest& req, int n_layers, int n_heads, RunResult* last, RunResult* out);
+  const ModelConfig& config() const { return model_.config(); }
 
  private:
   Model model_;
@@ -155,6 +169,9 @@ std::string info_to_json(const ModelInfo& m);
 bool info_from_json(const std::string& s, ModelInfo* m);
 std::string result_header_json(const RunResult& r);
 bool result_from_header_json(const std::string& s, RunResult* r);  // sizes the float buffers from the header
+// The same, leaving the float buffers as they are and putting their sizes (result_buffers order, floats) in `sizes`:
+// the page sizes buffers it recycles from an earlier result (no fresh 150 MB allocation per result).
+bool result_from_header_json(const std::string& s, RunResult* r, std::vector<size_t>* sizes);
 // The float buffers of a result, in a fixed order: attentions, q, k, v, logits, rollout, head_mean,
 // compare_attentions, compare_mean_abs, compare_js.
 std::vector<std::pair<const char*, std::vector<float>*>> result_buffers(RunResult* r);

@@ -32,7 +32,7 @@ bool read(const json& j, const char* key, T* out) {
 
 std::string request_to_json(const RunRequest& r) {
   return dump({{"id", r.id}, {"text", r.text}, {"pair", r.pair}, {"head_mask", r.head_mask}, {"want_qkv", r.want_qkv},
-               {"want_summaries", r.want_summaries}, {"want_compare", r.want_compare}});
+               {"want_summaries", r.want_summaries}, {"want_compare", r.want_compare}, {"summaries_of", r.summaries_of}});
 }
 
 bool request_from_json(const std::string& s, RunRequest* r) {
@@ -44,6 +44,7 @@ bool request_from_json(const std::string& s, RunRequest* r) {
   if (auto c = j.find("want_compare"); c != j.end() && c->is_boolean()) out.want_compare = c->get<bool>();  // optional
   auto it = j.find("head_mask");
   if (!ok || it == j.end() || !it->is_array()) return false;
+  if (j.contains("summaries_of") && !read(j, "summaries_of", &out.summaries_of)) return false;
   for (const auto& e : *it) {
     if (!e.is_number_integer()) return false;
     out.head_mask.push_back(e.get<int>() != 0);
@@ -107,11 +108,19 @@ std::string result_header_json(const RunResult& r) {
                         {"special", e.special}, {"display", e.display}, {"truncated", e.truncated}}},
                {"logit_positions", r.act.logit_positions}, {"logit_cols", r.act.logit_cols}, {"stats", stats},
                {"is_cls", r.is_cls}, {"is_sep", r.is_sep}, {"vocab", vocab}, {"ms", r.ms}, {"total_ms", r.total_ms},
-               {"truncated", r.truncated}, {"sizes", sizes}, {"compare_model", r.compare_model},
-               {"compare_error", r.compare_error}});
+               {"truncated", r.truncated}, {"summaries_of", r.summaries_of}, {"sizes", sizes},
+               {"compare_model", r.compare_model}, {"compare_error", r.compare_error}});
 }
 
 bool result_from_header_json(const std::string& s, RunResult* out) {
+  std::vector<size_t> sizes;
+  if (!result_from_header_json(s, out, &sizes)) return false;
+  auto bufs = result_buffers(out);
+  for (size_t i = 0; i < bufs.size(); i++) bufs[i].second->resize(sizes[i]);
+  return true;
+}
+
+bool result_from_header_json(const std::string& s, RunResult* out, std::vector<size_t>* sizes_out) {
   json j = json::parse(s, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("enc") || !j["enc"].is_object()) return false;
   RunResult r;
@@ -144,15 +153,21 @@ bool result_from_header_json(const std::string& s, RunResult* out) {
   read(j, "compare_model", &r.compare_model);  // optional: results without a comparison
   read(j, "compare_error", &r.compare_error);
   r.act.ms = r.ms;
+  if (j.contains("summaries_of") && !read(j, "summaries_of", &r.summaries_of)) return false;
   if (!j.contains("sizes") || !j["sizes"].is_object()) return false;
+  std::vector<size_t> sizes;
   for (auto& [name, buf] : result_buffers(&r)) {
     auto it = j["sizes"].find(name);
     if (it == j["sizes"].end() || !it->is_number_unsigned()) return false;
     const uint64_t n = it->get<uint64_t>();
     if (n > (uint64_t(1) << 30)) return false;  // 4 GB of floats: not from a real run
-    buf->resize(static_cast<size_t>(n));
+    sizes.push_back(static_cast<size_t>(n));
   }
+  // The buffers stay as the caller had them (it sizes them from `sizes`).
+  auto mine = result_buffers(&r), theirs = result_buffers(out);
+  for (size_t i = 0; i < mine.size(); i++) std::swap(*mine[i].second, *theirs[i].second);
   *out = std::move(r);
+  *sizes_out = std::move(sizes);
   return true;
 }
 

@@ -100,11 +100,53 @@ Status EngineCore::load_compare(const FileMap& files, const std::string& name, b
   return Status::success();
 }
 
+namespace {
+
+// Head means (L,T,T), rollout (L,T,T) and per-head stats (L*H) of r's attentions (analysis.h).
+void compute_summaries(int L, int H, RunResult* out) {
+  RunResult& r = *out;
+  const int T = r.act.T;
+  const size_t TT = static_cast<size_t>(T) * T;
+  r.head_mean.assign(L * TT, 0.0f);
+  for (int l = 0; l < L; l++) mean_over_heads(r.act.attention(l, 0, H), H, T, r.head_mean.data() + l * TT);
+  r.rollout.assign(L * TT, 0.0f);
+  attention_rollout(r.act.attentions.data(), L, H, T, r.rollout.data());
+  r.stats = all_head_stats(r.act.attentions.data(), L, H, T, r.is_cls, r.is_sep);
+}
+
+}  // namespace
+
+bool EngineCore::summarize(const RunRequest& req, int L, int H, RunResult* last, RunResult* out) {
+  const int T = last->act.T;
+  const size_t need = static_cast<size_t>(L) * H * T * T;
+  if (req.summaries_of == 0 || !last->valid || last->request_id != req.summaries_of || T <= 0 || L <= 0 || H <= 0 ||
+      last->act.attentions.size() != need || last->is_cls.size() != static_cast<size_t>(T) ||
+      last->is_sep.size() != static_cast<size_t>(T))
+    return false;
+  const auto t0 = std::chrono::steady_clock::now();
+  const size_t LTT = static_cast<size_t>(L) * T * T;
+  if (last->rollout.size() != LTT || last->head_mean.size() != LTT || last->stats.size() != static_cast<size_t>(L) * H)
+    compute_summaries(L, H, last);  // once per run: later asks copy the cached ones
+  RunResult r;
+  r.valid = true;
+  r.request_id = req.id;
+  r.summaries_of = req.summaries_of;
+  r.act.T = T;
+  r.rollout = last->rollout;
+  r.head_mean = last->head_mean;
+  r.stats = last->stats;
+  r.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  *out = std::move(r);
+  return true;
+}
+
 Status EngineCore::run(const RunRequest& req, const std::function<bool()>& cancelled, RunResult* out) {
   if (!loaded_) return Status::error("no model loaded yet");
   const auto t0 = std::chrono::steady_clock::now();
   const ModelConfig& cfg = model_.config();
   RunResult& r = *out;
+  r.valid = false;  // until the pass completes: an abandoned pass leaves no run to summarise
+  r.summaries_of = 0;
   r.request_id = req.id;
   EncodeOptions eo;
   eo.max_length = cfg.max_positions;
@@ -189,14 +231,7 @@ Status EngineCore::run(const RunRequest& req, const std::function<bool()>& cance
   r.head_mean.clear();
   r.rollout.clear();
   r.stats.clear();
-  if (req.want_summaries) {
-    const size_t TT = static_cast<size_t>(T) * T;
-    r.head_mean.assign(L * TT, 0.0f);
-    for (int l = 0; l < L; l++) mean_over_heads(r.act.attention(l, 0, H), H, T, r.head_mean.data() + l * TT);
-    r.rollout.assign(L * TT, 0.0f);
-    attention_rollout(r.act.attentions.data(), L, H, T, r.rollout.data());
-    r.stats = all_head_stats(r.act.attentions.data(), L, H, T, r.is_cls, r.is_sep);
-  }
+  if (req.want_summaries) compute_summaries(L, H, &r);
   // The strings prediction lists may show: the top 12 ids of each LM logits row.
   r.vocab.clear();
   if (r.act.logit_cols > 0 && (cfg.head == HeadKind::MaskedLM || cfg.head == HeadKind::CausalLM)) {

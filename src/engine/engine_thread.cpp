@@ -113,6 +113,7 @@ class ThreadEngine : public Engine {
         share_files(std::move(job.files), &fm, &owners);
         EngineEvent ev;
         Status st = core_.load(fm, job.name, job.user, &ev.info, &owners);
+        if (st) last_ = RunResult{};  // the old model's run: nothing to summarise any more
         if (st) {
           ev.kind = EngineEvent::Kind::Loaded;
         } else {
@@ -125,14 +126,33 @@ class ThreadEngine : public Engine {
       }
       RunRequest req = std::move(*request_);
       request_.reset();
-      counters_.started++;
       lock.unlock();
       auto run = std::make_unique<RunResult>();
       const uint64_t id = req.id;
+      // A view asked for the summaries of the last run: from the cache, no pass.
+      const ModelConfig& cfg = core_.config();
+      if (req.summaries_of != 0 && EngineCore::summarize(req, cfg.n_layers, cfg.n_heads, &last_, run.get())) {
+        lock.lock();
+        counters_.cached++;
+        EngineEvent ev;
+        ev.request_id = id;
+        ev.kind = EngineEvent::Kind::Result;
+        ev.run = std::move(run);
+        events_.push_back(std::move(ev));
+        continue;
+      }
+      if (req.summaries_of != 0) {  // not the last run any more: run it in full, with its summaries
+        req.summaries_of = 0;
+        req.want_summaries = true;
+      }
+      lock.lock();
+      counters_.started++;
+      lock.unlock();
       Status st = core_.run(req, [this, id] {
         std::lock_guard<std::mutex> l(mu_);
         return stop_ || newest_ != id;
       }, run.get());
+      if (st) keep_last(*run);
       lock.lock();
       EngineEvent ev;
       ev.request_id = id;
@@ -153,8 +173,22 @@ class ThreadEngine : public Engine {
     parallel_set_threads(1);
   }
 
+  // What summarize needs of the last completed run (its attentions are copied: the result itself goes to the app).
+  void keep_last(const RunResult& r) {
+    last_.valid = r.valid;
+    last_.request_id = r.request_id;
+    last_.act.T = r.act.T;
+    last_.act.attentions = r.act.attentions;
+    last_.is_cls = r.is_cls;
+    last_.is_sep = r.is_sep;
+    last_.rollout = r.rollout;
+    last_.head_mean = r.head_mean;
+    last_.stats = r.stats;
+  }
+
   const int threads_;
   EngineCore core_;
+  RunResult last_;  // engine thread only
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::optional<LoadJob> load_;

@@ -22,7 +22,9 @@ EngineCore g_core;
 // here and then by the model, which uses its float32 weights in place.
 std::map<std::string, std::shared_ptr<const void>> g_owners;
 FileMap g_files;
-RunResult g_result;                          // the last run's result (its buffers are read by JS)
+RunResult g_result;                          // the last run's result (its buffers are read by JS; summarize's cache)
+RunResult g_summary;                         // the answer to a summaries_of request (its buffers are read by JS)
+RunResult* g_out = &g_result;                // what the last engine_run answered with
 std::string g_ret;                           // storage for strings returned to JS
 
 // The newest request id the page has sent (a SharedArrayBuffer it writes; 0 = unknown, never cancels). A pass for any
@@ -40,6 +42,8 @@ EMSCRIPTEN_KEEPALIVE int engine_threads() { return parallel_threads(); }
 // new model's files. The current model stays until the new one has loaded.
 EMSCRIPTEN_KEEPALIVE void engine_load_begin() {
   g_result = RunResult();
+  g_summary = RunResult();
+  g_out = &g_result;
   g_files.clear();
   g_owners.clear();
 }
@@ -63,6 +67,7 @@ EMSCRIPTEN_KEEPALIVE const char* engine_load(const char* name, int user) {
   Status st = g_core.load(g_files, name ? name : "model", user != 0, &info, &g_owners);
   g_files.clear();
   g_owners.clear();  // what the new model uses in place stays with it; the rest (and a failed load's files) is freed
+  if (st.ok) g_result = RunResult{};  // the old model's run: nothing to summarise any more
   nlohmann::json j;
   j["ok"] = st.ok;
   if (st.ok) j["info"] = info_to_json(info);
@@ -95,6 +100,20 @@ EMSCRIPTEN_KEEPALIVE const char* engine_run(const char* request) {
     j = {{"ok", false}, {"error", "engine: unreadable request"}};
   } else {
     const uint64_t id = req.id;
+    const ModelConfig& cfg = g_core.config();
+    g_summary = RunResult{};
+    if (req.summaries_of != 0 && g_core.loaded() &&
+        EngineCore::summarize(req, cfg.n_layers, cfg.n_heads, &g_result, &g_summary)) {
+      g_out = &g_summary;  // from the last run, no pass
+      j = {{"ok", true}, {"cached", true}, {"header", result_header_json(g_summary)}};
+      g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return g_ret.c_str();
+    }
+    if (req.summaries_of != 0) {  // the last run here is another one: run this one in full, with its summaries
+      req.summaries_of = 0;
+      req.want_summaries = true;
+    }
+    g_out = &g_result;
     Status st = g_core.run(req, [id] {
       const double newest = js_newest_request();
       return newest != 0 && newest != static_cast<double>(id);
@@ -109,11 +128,11 @@ EMSCRIPTEN_KEEPALIVE const char* engine_run(const char* request) {
 
 // Buffer `index` of the last result (result_buffers order): its floats and their count.
 EMSCRIPTEN_KEEPALIVE const float* engine_buffer(int index) {
-  auto b = result_buffers(&g_result);
+  auto b = result_buffers(g_out);
   return index >= 0 && index < static_cast<int>(b.size()) ? b[index].second->data() : nullptr;
 }
 EMSCRIPTEN_KEEPALIVE double engine_buffer_size(int index) {
-  auto b = result_buffers(&g_result);
+  auto b = result_buffers(g_out);
   return index >= 0 && index < static_cast<int>(b.size()) ? static_cast<double>(b[index].second->size()) : 0;
 }
 

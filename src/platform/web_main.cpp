@@ -316,24 +316,69 @@ EMSCRIPTEN_KEEPALIVE void attnviz_engine_load_failed(const char* message) {
   app_model_failed(g_app, message ? message : "loading failed");
 }
 
-// A result: header JSON (engine_codec), then each float buffer copied into the heap where attnviz_engine_buffer says,
-// then attnviz_engine_end applies it (the current run becomes this one). Returns 0 when the header does not parse.
-EMSCRIPTEN_KEEPALIVE int attnviz_engine_begin(const char* header) {
-  g_incoming = RunResult{};
-  return header && result_from_header_json(header, &g_incoming) ? 1 : 0;
+// A result, applied in slices so that no main-thread task grows with the model: attnviz_engine_begin (header JSON,
+// engine_codec; `cached` = 1 for a summaries_of answer made without a pass) frees the engine for the next request and
+// reserves the buffers, recycling the previous run's (no fresh allocation of L*H*T*T floats per result, and nothing
+// written yet); JS then fills each float buffer a slice at a time (attnviz_engine_slice: a few MB per task, the page's
+// keys, frames and timers between them); attnviz_engine_end applies it (the current run becomes this one). A newer
+// result may begin before the last one ended: the unfinished one is dropped. Returns 0 when the header does not parse
+// (JS then calls end at once: the run becomes invalid).
+std::vector<size_t> g_incoming_sizes;  // floats each buffer of g_incoming will hold (result_buffers order)
+
+EMSCRIPTEN_KEEPALIVE int attnviz_engine_begin(double id, int cached, const char* header) {
+  g_engine.run_finished(static_cast<uint64_t>(id), cached == 0, false);
+  if (cached) g_engine.counters_ref().cached++;
+  else g_engine.counters_ref().completed++;
+  std::vector<size_t> sizes;
+  g_incoming_sizes.clear();
+  if (!header || !result_from_header_json(header, &g_incoming, &sizes)) {
+    g_incoming = RunResult{};
+    return 0;
+  }
+  auto bufs = result_buffers(&g_incoming);
+  if (g_incoming.summaries_of == 0 && bufs[0].second->capacity() < sizes[0]) {
+    auto spare = result_buffers(&g_app.spare);  // the run before the current one: its buffers are free
+    for (size_t i = 0; i < bufs.size(); i++) std::swap(*bufs[i].second, *spare[i].second);
+  }
+  for (size_t i = 0; i < bufs.size(); i++) {
+    std::vector<float>& v = *bufs[i].second;
+    const size_t n = sizes[i];
+    if (n > v.capacity()) {  // grow with room for a few more tokens: typing does not reallocate every key
+      std::vector<float>().swap(v);
+      v.reserve(n + n / 4);  // reserved, not written: the slices below write it
+    }
+    if (v.size() > n) v.resize(n);
+  }
+  g_incoming_sizes = std::move(sizes);
+  return 1;
 }
 
-// Where JS copies buffer `index` (result_buffers order) of `n` floats; null when the size differs from the header.
-EMSCRIPTEN_KEEPALIVE float* attnviz_engine_buffer(int index, double n) {
+// Where JS copies floats [offset, offset + count) of buffer `index` (result_buffers order): the buffer is sized up to
+// there first (within its reserved storage: only that slice is written). Null when out of the header's sizes.
+EMSCRIPTEN_KEEPALIVE float* attnviz_engine_slice(int index, double offset, double count) {
   auto bufs = result_buffers(&g_incoming);
-  if (index < 0 || index >= static_cast<int>(bufs.size()) || bufs[index].second->size() != static_cast<size_t>(n))
+  if (index < 0 || index >= static_cast<int>(bufs.size()) || index >= static_cast<int>(g_incoming_sizes.size()))
     return nullptr;
-  return bufs[index].second->data();
+  const size_t off = static_cast<size_t>(offset), n = static_cast<size_t>(count);
+  if (off + n > g_incoming_sizes[index]) return nullptr;
+  std::vector<float>& v = *bufs[index].second;
+  if (v.size() < off + n) v.resize(off + n);
+  return v.data() + off;
+}
+
+// Where JS copies buffer `index` (result_buffers order) of `n` floats at once (sized now); null when the size differs
+// from the header.
+EMSCRIPTEN_KEEPALIVE float* attnviz_engine_buffer(int index, double n) {
+  if (index < 0 || index >= static_cast<int>(g_incoming_sizes.size()) || g_incoming_sizes[index] != static_cast<size_t>(n))
+    return nullptr;
+  return n > 0 ? attnviz_engine_slice(index, 0, n) : nullptr;
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_engine_end(double id) {
-  g_engine.run_finished(static_cast<uint64_t>(id), true, false);
-  g_engine.counters_ref().completed++;
+  auto bufs = result_buffers(&g_incoming);
+  for (size_t i = 0; i < bufs.size() && i < g_incoming_sizes.size(); i++)
+    bufs[i].second->resize(g_incoming_sizes[i]);  // a buffer JS did not fill (none expected) reads as zeros
+  g_incoming_sizes.clear();
   EngineEvent ev;
   ev.kind = EngineEvent::Kind::Result;
   ev.request_id = static_cast<uint64_t>(id);
@@ -602,7 +647,8 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
   j["total_ms"] = g_app.run.total_ms;
   const EngineCounters c = g_engine.counters();
   j["engine"] = {{"threads", g_engine.threads()}, {"label", g_engine.threads_label()}, {"submitted", c.submitted},
-                 {"dropped", c.dropped}, {"started", c.started}, {"abandoned", c.abandoned}, {"completed", c.completed}};
+                 {"dropped", c.dropped}, {"started", c.started}, {"abandoned", c.abandoned}, {"completed", c.completed},
+                 {"cached", c.cached}};
   g_ret = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return g_ret.c_str();
 }
@@ -640,6 +686,7 @@ int main() {
     app_set_error(g_app, g_renderer.error() + " (heatmaps are drawn without the GPU shader)");
   g_app.renderer = &g_renderer;
   g_app.engine = &g_engine;
+  g_app.recycle_runs = true;  // the next result's buffers are the run before the current one's (attnviz_engine_begin)
   g_app.platform.request_model = [](const std::string& name) { js_request_model(name.c_str()); };
   g_app.platform.request_compare = [](const std::string& name) { js_request_compare(name.c_str()); };
   g_app.platform.open_compare_files = [] { js_open_compare_files(); };

@@ -129,3 +129,35 @@ test('a burst of setText calls: runCount counts applied results; the last text w
   assert.ok(e.started - r.engine0.started <= 2, JSON.stringify({before: r.engine0, after: e}));
   assert.equal(e.submitted - r.engine0.submitted, 10);
 });
+
+test('switching to a view that shows summaries starts no forward pass: the engine answers from its last run', {skip},
+     async () => {
+  const page = iso.page;
+  // The lines view shows no summaries: a run there has none.
+  await hook(page, 'setState', {view: 'lines'});
+  const text = poem + '[MASK]';
+  let before = await hook(page, 'runCount');
+  await hook(page, 'setText', text);
+  await waitReady(page, RUN_TIMEOUT, null, {text, runsAbove: before});
+  const info = await hook(page, 'info');
+  const attBefore = await readAttention(page, info.layers, info.heads);
+  const e0 = info.engine;
+  for (const view of ['rollout', 'stats', 'model', 'matrix']) {
+    before = await hook(page, 'runCount');
+    await hook(page, 'setState', {view});
+    // The first of them asks the engine for the summaries (one cached answer); the others have them already.
+    if (view === 'rollout') await waitReady(page, RUN_TIMEOUT, null, {text, runsAbove: before});
+    else await waitReady(page, RUN_TIMEOUT, null, {text});
+  }
+  const e1 = (await hook(page, 'info')).engine;
+  const counts = JSON.stringify({e0, e1});
+  assert.equal(e1.started - e0.started, 0, `no pass: ${counts}`);
+  assert.equal(e1.cached - e0.cached, 1, `one cached answer: ${counts}`);
+  assert.equal(e1.submitted - e0.submitted, 1, counts);
+  assert.equal(e1.started + e1.dropped + e1.cached, e1.submitted, counts);
+  // The run is the same one: the same attention.
+  const att = await readAttention(page, info.layers, info.heads);
+  assert.deepEqual(Array.from(att), Array.from(attBefore));
+  assert.deepEqual(await hook(page, 'lastError'), null);
+  assert.equal(await hook(page, 'busy'), false);
+});
