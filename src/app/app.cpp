@@ -2,6 +2,7 @@
 // of (possibly merged) matrices the heatmaps show. No GL, no emscripten: the platform calls in.
 #include "app.h"
 #include "predictions.h"
+#include "i18n.h"
 
 #include <imgui.h>
 #include <nlohmann/json.hpp>
@@ -256,7 +257,7 @@ void app_set_model(App& app, const ModelInfo& info) {
 
 void app_load_model(App& app, std::map<std::string, std::string> files, const std::string& name, bool user) {
   if (!app.engine) {
-    app_set_error(app, name + ": no engine to load it");
+    app_set_error(app, trf("app.no_engine", name.c_str()));
     return;
   }
   app.awaiting_model = true;
@@ -267,7 +268,7 @@ void app_model_failed(App& app, const std::string& message) {
   app.awaiting_model = false;
   app.loading_name.clear();
   app.loading_progress = -1;
-  app_set_error(app, message + (app.model ? " — keeping " + app.model->name : ""));
+  app_set_error(app, message + (app.model ? trf("app.keeping", app.model->name.c_str()) : std::string()));
 }
 
 void app_model_loaded(App& app, const ModelInfo& info) {
@@ -280,13 +281,18 @@ void app_model_loaded(App& app, const ModelInfo& info) {
   if (user) {  // the request for this model's files is answered
     auto& ns = app.notices;
     ns.erase(std::remove_if(ns.begin(), ns.end(),
-                            [](const std::string& n) { return n.rfind("This link was made with your own model", 0) == 0; }),
+                            [](const std::string& n) {
+                              for (Lang l : {Lang::En, Lang::Zh}) {  // the notice's text up to the model's name
+                                const std::string f = tr_in(l, "app.user_model_link");
+                                if (n.rfind(f.substr(0, f.find('%')), 0) == 0) return true;
+                              }
+                              return false;
+                            }),
              ns.end());
   }
   if (!app.wanted_hash.empty() && user) {
     if (info.hash != app.wanted_hash)
-      add_notice(app, "These files differ from the ones the link was made with (hash " + info.hash + ", the link says " +
-                          app.wanted_hash + "): what you see may not be what the link's author saw.");
+      add_notice(app, trf("app.hash_differs", info.hash.c_str(), app.wanted_hash.c_str()));
     app.wanted_hash.clear();
   }
   app_set_model(app, info);
@@ -294,11 +300,12 @@ void app_model_loaded(App& app, const ModelInfo& info) {
 
 void app_apply_fragment(App& app, const std::string& fragment) {
   DecodeResult r = decode_fragment(fragment);
+  sync_ui_lang(r.state.lang);  // the link's language first: the notices below are written in it
   for (const auto& n : r.notices) add_notice(app, n);
   if (!r.notices.empty()) {  // a bad link is an error the user should see (and tests can read via lastError)
     std::string all;
     for (const auto& n : r.notices) all += (all.empty() ? "" : "; ") + n;
-    app.last_error = "This link had problems: " + all;
+    app.last_error = trf("app.link_problems", all.c_str());
   }
   std::string current = app.model ? app.model->name : "";
   std::string wanted = r.state.model;
@@ -312,10 +319,8 @@ void app_apply_fragment(App& app, const std::string& fragment) {
   if (wanted != current) {
     if (wanted.rfind("user:", 0) == 0) {
       app.wanted_hash = r.state.model_hash;
-      add_notice(app, "This link was made with your own model \"" + wanted.substr(5) +
-                          "\": drop its files (config.json, model.safetensors, tokenizer files) on the page or use "
-                          "\"Load files…\" to see it. Showing " + (current.empty() ? "zh-bert-mini" : current) +
-                          " meanwhile.");
+      add_notice(app, trf("app.user_model_link", wanted.substr(5).c_str(),
+                          (current.empty() ? std::string("zh-bert-mini") : current).c_str()));
       if (current.empty() && app.platform.request_model) app.platform.request_model("zh-bert-mini");
     } else if (is_builtin(wanted)) {
       if (app.platform.request_model) app.platform.request_model(wanted);
@@ -323,8 +328,8 @@ void app_apply_fragment(App& app, const std::string& fragment) {
       hub_offer(app, wanted.substr(3), r.state.model_hash);
       if (current.empty() && app.platform.request_model) app.platform.request_model("zh-bert-mini");
     } else {
-      add_notice(app, "model=" + wanted + " is not a built-in model (zh-bert-mini, zh-bert-ner-mini, gpt2-mini): "
-                      "showing " + (current.empty() ? "zh-bert-mini" : current) + ".");
+      add_notice(app, trf("app.not_builtin", wanted.c_str(),
+                          (current.empty() ? std::string("zh-bert-mini") : current).c_str()));
       if (current.empty() && app.platform.request_model) app.platform.request_model("zh-bert-mini");
     }
     if (!current.empty()) {  // keep showing the current model until the new one arrives
@@ -449,6 +454,7 @@ std::string app_state_json(const App& app) {
   j["tour"] = json::parse(tour_json(app), nullptr, false);
   j["at"] = v.at;
   j["vs"] = v.vs;
+  j["lang"] = lang_code(ui_lang());  // the language shown (link lang=, else the browser's)
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -515,6 +521,11 @@ Status app_set_state_json(App& app, const std::string& text) {
   if (auto it = j.find("embed"); it != j.end()) {
     if (it->is_boolean()) app.embed = v.embed = it->get<bool>();
     else bad.push_back("embed");
+  }
+  if (get_str("lang", &s)) {
+    Lang l;
+    if (lang_from_code(s, &l)) sync_ui_lang(v.lang = lang_code(l));
+    else bad.push_back("lang");
   }
   if (get_str("merge", &s)) {
     if (s == "tokens" || s == "token") v.merge = Merge::Tokens;

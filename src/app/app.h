@@ -12,6 +12,7 @@
 
 #include "analysis.h"
 #include "engine.h"
+#include "i18n.h"
 #include "model.h"
 #include "tokenizer.h"
 #include "view_hub.h"
@@ -186,7 +187,7 @@ std::string tour_json(const App& app);  // the steps as a JSON array of {say, vi
 // Returns "" or what was wrong (the key and why).
 std::string tour_set_json(App& app, const std::string& tour, const std::string& at);
 struct TourExample {
-  std::string label;     // in the Examples menu
+  std::string label;     // key (i18n.h) of its name in the Examples menu
   std::string fragment;  // the tour's link (model, text, steps)
 };
 const std::vector<TourExample>& tour_examples();

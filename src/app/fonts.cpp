@@ -66,6 +66,23 @@ bool fonts_have_data() { return !state().data.empty(); }
 
 int fonts_glyph_count() { return state().glyphs; }
 
+int fonts_missing_glyphs(std::string_view utf8) {
+  ImFontAtlas* atlas = ImGui::GetCurrentContext() ? ImGui::GetIO().Fonts : nullptr;
+  ImFont* font = atlas && !atlas->Fonts.empty() ? atlas->Fonts[0] : nullptr;
+  std::vector<uint8_t> seen(0x10000, 0);
+  int missing = 0;
+  size_t i = 0;
+  while (i < utf8.size()) {
+    int len = 1;
+    const char32_t cp = static_cast<unsigned char>(utf8[i]) < 0x80 ? utf8[i] : decode_utf8(utf8.data() + i, utf8.size() - i, &len);
+    i += len > 0 ? len : 1;
+    if (cp < 0x80 || cp >= 0x10000 || seen[cp]) continue;
+    seen[cp] = 1;
+    if (!font || !font->FindGlyphNoFallback(static_cast<ImWchar>(cp))) ++missing;
+  }
+  return missing;
+}
+
 bool fonts_update(float pixel_ratio, float size_px) {
   FontState& s = state();
   if (!s.dirty && s.built_ratio == pixel_ratio) return false;

@@ -13,5 +13,8 @@ bool fonts_have_data();
 // when the atlas changed (the GL backend must then re-create its font texture).
 bool fonts_update(float pixel_ratio, float size_px = 15.0f);
 int fonts_glyph_count();  // code points in the current atlas (for the status bar and tests)
+// How many distinct non-ASCII code points of `utf8` the current atlas cannot draw (ImGui would show its fallback
+// glyph). The tests ask it of the Chinese string table once the page shows Chinese: it must be 0.
+int fonts_missing_glyphs(std::string_view utf8);
 
 }  // namespace attnviz

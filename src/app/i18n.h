@@ -29,4 +29,23 @@ bool lang_from_code(const std::string& code, Lang* out);  // "en", "zh", "zh-CN"
 const char* tr(const char* key);
 const char* tr_in(Lang lang, const char* key);  // the same for a given language
 
+// A widget label "text###key": the text in the current language, the ImGui ID from the key alone, so a widget keeps
+// its ID (open state, focus, scroll) when the language changes; tests still see the text (ImGui hides "##..."). The
+// pointer stays valid for the program's life.
+const char* tr_id(const char* key);
+
+// printf into a std::string with the current language's format `key` (notices and messages kept as strings). The
+// format's placeholders are the same in both tables (the tests check placeholders_of on every pair).
+std::string trf(const char* key, ...);
+
+// The printf conversions of a format in order ("%d", "%.2f", "%s"...; "%%" is not one), e.g. for comparing the
+// English and Chinese formats of one key.
+std::vector<std::string> placeholders_of(const char* format);
+
+// The language of a `lang=` link value: "" (none) = the browser's language, set by the platform at start.
+void set_default_ui_lang(Lang lang);
+Lang default_ui_lang();
+// Sets the UI language from a link's lang value ("en", "zh", or "" = the default). Returns the language now shown.
+Lang sync_ui_lang(const std::string& link_lang);
+
 }  // namespace attnviz

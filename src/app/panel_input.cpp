@@ -37,10 +37,10 @@ struct Example {
   const char* pair;
 };
 const Example kExamples[] = {
-    {"NER sentence", "张三在北京大学读书，后来去了上海的华为公司工作。", ""},
-    {"Poem + [MASK]", "床前明月[MASK]，疑是地上霜。", ""},
-    {"Sentence pair", "今天天气很好。", "我们去公园散步吧。"},
-    {"English", "And the LORD said unto Moses, Go in unto the people.", ""},
+    {"input.example_ner", "张三在北京大学读书，后来去了上海的华为公司工作。", ""},
+    {"input.example_poem", "床前明月[MASK]，疑是地上霜。", ""},
+    {"input.example_pair", "今天天气很好。", "我们去公园散步吧。"},
+    {"input.example_english", "And the LORD said unto Moses, Go in unto the people.", ""},
 };
 
 }  // namespace
@@ -51,22 +51,20 @@ bool ui_text_box(const char* id, std::string* s, float height) { return input_mu
 void draw_input_panel(App& app) {
   ViewState& v = app.view;
   bool bert = app.model && app.model->model.config().family == Family::Bert;
-  ImGui::TextUnformatted("Text");
-  help_marker("Type or paste any text: the model re-runs as you type. BERT models add [CLS] at the start and [SEP] at "
-              "the end; put [MASK] where a word is missing to see what zh-bert-mini guesses.");
+  ImGui::TextUnformatted(tr("input.text"));
+  help_marker(tr("input.text_help"));
   if (input_multiline("text", &v.text, ImGui::GetTextLineHeight() * 5)) app_request_run(app);
   if (bert) {
-    ImGui::TextUnformatted("Second text (optional)");
-    help_marker("BERT reads two texts as one sequence: [CLS] A [SEP] B [SEP], with token type 1 on B. Heads that "
-                "look across the [SEP] boundary show up here.");
+    ImGui::TextUnformatted(tr("input.pair"));
+    help_marker(tr("input.pair_help"));
     if (input_multiline("pair", &v.pair, ImGui::GetTextLineHeight() * 2.5f)) app_request_run(app);
   }
-  const bool examples_open = ImGui::BeginCombo("##examples", "Examples…", ImGuiComboFlags_HeightLarge);
+  const bool examples_open = ImGui::BeginCombo("##examples", tr("input.examples"), ImGuiComboFlags_HeightLarge);
   // The combo's label is hidden; announce its preview text to items() so scripts can find and click it.
-  if (!examples_open) ImGuiTestEngineHook_ItemInfo(ImGui::GetCurrentContext(), ImGui::GetItemID(), "Examples…", 0);
+  if (!examples_open) ImGuiTestEngineHook_ItemInfo(ImGui::GetCurrentContext(), ImGui::GetItemID(), tr("input.examples"), 0);
   if (examples_open) {
     for (const Example& e : kExamples) {
-      if (ImGui::Selectable(e.label)) {
+      if (ImGui::Selectable(tr_id(e.label))) {
         v.text = e.text;
         v.pair = bert ? e.pair : "";
         app_run_now(app);
@@ -74,18 +72,18 @@ void draw_input_panel(App& app) {
     }
     ImGui::Separator();  // lesson tours (view_tour.cpp): each opens its own link, model included
     for (const TourExample& t : tour_examples())
-      if (ImGui::Selectable(t.label.c_str())) app_apply_fragment(app, t.fragment);
-    if (ImGui::Selectable(tr("compare.example_ner"))) app_apply_fragment(app, compare_demo_fragment());  // view_compare
+      if (ImGui::Selectable(tr_id(t.label.c_str()))) app_apply_fragment(app, t.fragment);
+    if (ImGui::Selectable(tr_id("compare.example_ner"))) app_apply_fragment(app, compare_demo_fragment());  // view_compare
     ImGui::EndCombo();
   }
   if (app_busy(app)) {
-    ImGui::TextDisabled("running…");
+    ImGui::TextDisabled("%s", tr("input.running"));
   } else if (app.model) {
-    ImGui::Text("%d tokens, forward %.1f ms", app_n_tokens(app), app.run.ms);
+    ImGui::Text(tr("input.tokens_ms"), app_n_tokens(app), app.run.ms);
   }
   if (app.run.truncated && app.model) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.7f, 0.3f, 1.0f));
-    ImGui::TextWrapped("The input was cut to the model's limit of %d tokens; the rest is not shown.",
+    ImGui::TextWrapped(tr("input.truncated"),
                        app.model->model.config().max_positions);
     ImGui::PopStyleColor();
   }
@@ -93,10 +91,10 @@ void draw_input_panel(App& app) {
 
 void draw_options_panel(App& app) {
   ViewState& v = app.view;
-  static const char* const cmaps[] = {"viridis", "magma", "cividis", "grayscale"};
+  const char* const cmaps[] = {tr("opt.cmap_viridis"), tr("opt.cmap_magma"), tr("opt.cmap_cividis"), tr("opt.cmap_gray")};
   int cm = static_cast<int>(v.colormap);
   ImGui::SetNextItemWidth(130);
-  if (ImGui::Combo("Colormap", &cm, cmaps, 4)) v.colormap = static_cast<Colormap>(cm);
+  if (ImGui::Combo(tr_id("opt.colormap"), &cm, cmaps, 4)) v.colormap = static_cast<Colormap>(cm);
   // A little colour bar under the combo: what dark and bright mean.
   ImVec2 p = ImGui::GetCursorScreenPos();
   float w = 130, h = 8;
@@ -109,36 +107,32 @@ void draw_options_panel(App& app) {
   ImGui::TextDisabled("0 → 1");
 
   int sc = static_cast<int>(v.scale);
-  ImGui::TextUnformatted("Scale");
+  ImGui::TextUnformatted(tr("opt.scale"));
   ImGui::SameLine();
-  if (ImGui::RadioButton("linear", &sc, 0)) v.scale = Scale::Linear;
+  if (ImGui::RadioButton(tr_id("opt.linear"), &sc, 0)) v.scale = Scale::Linear;
   ImGui::SameLine();
-  if (ImGui::RadioButton("sqrt", &sc, 1)) v.scale = Scale::Sqrt;
+  if (ImGui::RadioButton(tr_id("opt.sqrt"), &sc, 1)) v.scale = Scale::Sqrt;
   ImGui::SameLine();
-  if (ImGui::RadioButton("log", &sc, 2)) v.scale = Scale::Log;
-  help_marker("How a weight becomes a colour. Linear shows the big weights; sqrt and log make small weights visible "
-              "too (log maps 0.0001 .. 1 onto the colormap).");
+  if (ImGui::RadioButton(tr_id("opt.log"), &sc, 2)) v.scale = Scale::Log;
+  help_marker(tr("opt.scale_help"));
 
   ImGui::SetNextItemWidth(130);
-  ImGui::SliderFloat("Threshold", &v.threshold, 0.0f, 1.0f, "%.2f");
-  help_marker("Weights below the threshold are drawn as zero, to see only a head's strong links.");
+  ImGui::SliderFloat(tr_id("opt.threshold"), &v.threshold, 0.0f, 1.0f, "%.2f");
+  help_marker(tr("opt.threshold_help"));
 
-  ImGui::Checkbox("Hide special tokens", &v.hide_special);
-  help_marker("Grey out the rows and columns of [CLS], [SEP] and other added tokens. Many heads park their attention "
-              "on them when they have nothing better to do; hiding them shows the rest.");
+  ImGui::Checkbox(tr_id("opt.hide_special"), &v.hide_special);
+  help_marker(tr("opt.hide_special_help"));
 
-  static const char* const merges[] = {"tokens", "characters", "words"};
+  const char* const merges[] = {tr("opt.merge_tokens"), tr("opt.merge_chars"), tr("opt.merge_words")};
   int mg = static_cast<int>(v.merge);
   ImGui::SetNextItemWidth(130);
-  if (ImGui::Combo("Merge", &mg, merges, 3)) {
+  if (ImGui::Combo(tr_id("opt.merge"), &mg, merges, 3)) {
     v.merge = static_cast<Merge>(mg);
     app_update_grid(app);
   }
-  help_marker("Show one row/column per token, per character (GPT-2 splits some Chinese characters into several byte "
-              "tokens) or per word (word pieces such as play ##ing joined). Merged rows average their tokens' "
-              "attention; merged columns add it up.");
+  help_marker(tr("opt.merge_help"));
 
-  ImGui::TextUnformatted("Share");
+  ImGui::TextUnformatted(tr("opt.share"));
   ImGui::SameLine();
   draw_share_buttons(app);
 }

@@ -16,9 +16,9 @@ namespace {
 
 const char* const kModels[] = {"zh-bert-mini", "zh-bert-ner-mini", "gpt2-mini"};
 const char* const kModelHelp[] = {
-    "Chinese BERT (masked language model), 6 layers x 8 heads. Put [MASK] in the text to see its guesses.",
-    "zh-bert-mini fine-tuned to tag people, places and organisations (BIO tags per character).",
-    "GPT-2 style causal model (English + Chinese), 6 layers x 8 heads. Each token sees only earlier ones."};
+    "model.help_zh_bert_mini",
+    "model.help_zh_bert_ner_mini",
+    "model.help_gpt2_mini"};
 
 struct ViewTab {
   ViewKind kind;
@@ -28,35 +28,41 @@ struct ViewTab {
 };
 
 const ViewTab kTabs[] = {
-    {ViewKind::Model, "Model", "Every attention head of every layer as a small heatmap (rows = queries, columns = keys; "
-                               "bright = much attention). Click one to select it, double-click to open it large. "
-                               "Arrow keys move between layers (up/down) and heads (left/right).",
+    {ViewKind::Model, "view.model", "view.model_help",
      draw_model_view},
-    {ViewKind::Matrix, "Matrix", "The selected head large: row i shows how token i (the query) spreads its attention over "
-                                 "all tokens (the keys); each row sums to 1. Hover for exact weights, wheel to zoom, "
-                                 "drag to pan, click a row to pin that token in every view.",
+    {ViewKind::Matrix, "view.matrix", "view.matrix_help",
      draw_matrix_view},
-    {ViewKind::Lines, "Lines", "The selected head drawn as lines from each token on the left to the tokens it attends "
-                               "to on the right; thicker = more attention.",
+    {ViewKind::Lines, "view.lines", "view.lines_help",
      draw_lines_view},
-    {ViewKind::Neuron, "Neuron", "How one attention weight is computed: the query vector of the pinned token, the key "
-                                 "vectors of the others, their products, the scaled dot products and the softmax.",
+    {ViewKind::Neuron, "view.neuron", "view.neuron_help",
      draw_neuron_view},
-    {ViewKind::Rollout, "Rollout", "Mean over heads per layer, and attention rollout (Abnar & Zuidema 2020): attention "
-                                   "multiplied through the layers (with the residual path), an estimate of how much "
-                                   "each input token flows into each position.",
+    {ViewKind::Rollout, "view.rollout", "view.rollout_help",
      draw_rollout_view},
-    {ViewKind::Stats, "Stats", "Numbers per head: entropy (how spread out), mean distance, attention on [CLS] / [SEP], "
-                               "on itself, on the previous / next token. Sort to find heads with a pattern.",
+    {ViewKind::Stats, "view.stats", "view.stats_help",
      draw_stats_view},
-    {ViewKind::Compare, tr("compare.tab"), tr("compare.help"), draw_compare_view},
+    {ViewKind::Compare, "compare.tab", "compare.help",
+     draw_compare_view},
 };
+
+// The language switch: "English" / "中文" (the same words in both languages), written into the link as lang=.
+void draw_lang_switch(App& app) {
+  const Lang now = ui_lang();
+  for (Lang l : {Lang::En, Lang::Zh}) {
+    if (l == Lang::Zh) ImGui::SameLine(0, 4);
+    const char* key = l == Lang::Zh ? "lang.zh" : "lang.en";
+    if (ImGui::RadioButton(tr_id(key), now == l) && now != l) {
+      app.view.lang = lang_code(l);
+      sync_ui_lang(app.view.lang);
+    }
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("lang.tip"));
+}
 
 void draw_top_bar(App& app) {
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("attnviz");
   ImGui::SameLine();
-  ImGui::TextDisabled("attention in the browser");
+  ImGui::TextDisabled("%s", tr("top.tagline"));
   ImGui::SameLine(0, 24);
   ImGui::SetNextItemWidth(170);
   std::string current = app.model ? app.model->name : app.view.model;
@@ -65,29 +71,25 @@ void draw_top_bar(App& app) {
     for (int i = 0; i < 3; i++) {
       bool sel = current == kModels[i];
       if (ImGui::Selectable(kModels[i], sel) && !sel && app.platform.request_model) app.platform.request_model(kModels[i]);
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kModelHelp[i]);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(kModelHelp[i]));
     }
     ImGui::EndCombo();
   }
-  if (ImGui::IsItemHovered() && !ImGui::IsPopupOpen("##model")) ImGui::SetTooltip("Pick a built-in model");
+  if (ImGui::IsItemHovered() && !ImGui::IsPopupOpen("##model")) ImGui::SetTooltip("%s", tr("top.model_tip"));
   ImGui::SameLine();
   draw_hub_picker(app);
   ImGui::SameLine();
   ImGui::BeginDisabled(!app.platform.open_folder);
-  if (ImGui::Button("Load folder…")) app.platform.open_folder();
+  if (ImGui::Button(tr_id("top.load_folder"))) app.platform.open_folder();
   ImGui::EndDisabled();
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Your own Hugging Face BERT or GPT-2 model folder (config.json, model.safetensors,\n"
-                      "tokenizer.json or vocab files), e.g. bert-base-chinese. Or drop it on the page.\n"
-                      "The files are read in your browser and never uploaded.");
+    ImGui::SetTooltip("%s", tr("top.load_folder_tip"));
   ImGui::SameLine();
   ImGui::BeginDisabled(!app.platform.open_files);
-  if (ImGui::Button("Load files…")) app.platform.open_files();
+  if (ImGui::Button(tr_id("top.load_files"))) app.platform.open_files();
   ImGui::EndDisabled();
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Your own Hugging Face BERT or GPT-2 model: pick its folder or files (config.json,\n"
-                      "model.safetensors, tokenizer.json or vocab files), or drop them on the page.\n"
-                      "The files are read in your browser and never uploaded.");
+    ImGui::SetTooltip("%s", tr("top.load_files_tip"));
   if (loading) {
     ImGui::SameLine();
     char label[160];
@@ -99,18 +101,22 @@ void draw_top_bar(App& app) {
   }
   // Right-aligned, but never over the buttons on the left when the window is narrow.
   ImGui::SameLine();
-  float right_w = ImGui::CalcTextSize("Export…Copy linkEmbed").x + ImGui::GetStyle().FramePadding.x * 4 +
-                  ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.x * 3 + 8;
+  const std::string right_labels = std::string(tr("top.export")) + tr("share.copy_link") + tr("share.embed") +
+                                   tr("lang.en") + tr("lang.zh");
+  float right_w = ImGui::CalcTextSize(right_labels.c_str()).x + ImGui::GetStyle().FramePadding.x * 4 +
+                  ImGui::GetFrameHeight() * 3 + ImGui::GetStyle().ItemSpacing.x * 6 + 8;
   float right = ImGui::GetWindowContentRegionMax().x;
   if (ImGui::GetCursorPosX() < right - right_w) ImGui::SetCursorPosX(right - right_w);
-  if (ImGui::Button("Export…")) ImGui::OpenPopup("##export");
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save the attention as JSON / CSV, or the page as a PNG");
+  if (ImGui::Button(tr_id("top.export"))) ImGui::OpenPopup("##export");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("top.export_tip"));
   if (ImGui::BeginPopup("##export")) {
     draw_export_menu(app);
     ImGui::EndPopup();
   }
   ImGui::SameLine();
   draw_share_buttons(app);
+  ImGui::SameLine();
+  draw_lang_switch(app);
 }
 
 void draw_notices(App& app) {
@@ -137,33 +143,33 @@ void draw_notices(App& app) {
 void draw_status_bar(App& app) {
   ImGui::Separator();
   if (app.embed) {
-    if (ImGui::SmallButton("Show panels")) app.embed = app.view.embed = false;
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Leave the embedded layout: show the input, options and model picker");
+    if (ImGui::SmallButton(tr_id("status.show_panels"))) app.embed = app.view.embed = false;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("status.show_panels_tip"));
     ImGui::SameLine();
   }
   if (!app.model) {
-    ImGui::TextDisabled("%s", app.loading_name.empty() ? "no model" : "loading…");
+    ImGui::TextDisabled("%s", app.loading_name.empty() ? tr("status.no_model") : tr("status.loading"));
     return;
   }
   const ModelConfig& c = app.model->model.config();
   ImGui::Text("%s", app.model->name.c_str());
   ImGui::SameLine();
-  ImGui::TextDisabled("%s  %d layers x %d heads", c.architecture.c_str(), c.n_layers, c.n_heads);
+  ImGui::TextDisabled(tr("status.shape"), c.architecture.c_str(), c.n_layers, c.n_heads);
   ImGui::SameLine(0, 20);
-  ImGui::Text("T = %d", app_n_tokens(app));
+  ImGui::Text(tr("status.tokens"), app_n_tokens(app));
   ImGui::SameLine(0, 20);
-  ImGui::Text("layer %d  head %d", app.view.layer, app.view.head);
+  ImGui::Text(tr("status.layer_head"), app.view.layer, app.view.head);
   if (app.view.token >= 0) {
     ImGui::SameLine(0, 20);
-    ImGui::Text("token %d 「%s」", app.view.token, token_label(app, app.view.token).c_str());
+    ImGui::Text(tr("status.token"), app.view.token, token_label(app, app.view.token).c_str());
   }
   if (app.run.truncated) {
     ImGui::SameLine(0, 20);
-    ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "input truncated to %d tokens", c.max_positions);
+    ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), tr("status.truncated"), c.max_positions);
   }
   // Last on the line: the time changes run to run and would shift everything after it.
   ImGui::SameLine(0, 20);
-  ImGui::TextDisabled("forward %.1f ms%s", app.run.ms, app_busy(app) ? "  running…" : "");
+  ImGui::TextDisabled(tr("status.forward"), app.run.ms, app_busy(app) ? tr("status.running") : "");
   if (app.engine) {
     ImGui::SameLine(0, 20);
     ImGui::TextDisabled("%s", app.engine->threads_label().c_str());
@@ -180,21 +186,21 @@ void draw_views(App& app) {
   if (ImGui::BeginTabBar("##views")) {
     for (const ViewTab& t : kTabs) {
       ImGuiTabItemFlags flags = external && t.kind == target ? ImGuiTabItemFlags_SetSelected : 0;
-      bool open = ImGui::BeginTabItem(t.title, nullptr, flags);
+      bool open = ImGui::BeginTabItem(tr_id(t.title), nullptr, flags);
       if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
-        ImGui::TextUnformatted(t.help);
+        ImGui::TextUnformatted(tr(t.help));
         ImGui::PopTextWrapPos();
         ImGui::EndTooltip();
       }
       if (open) {
         if (!external) app.view.view = t.kind;
-        ImGui::TextDisabled("(?) what does this view show?");
+        ImGui::TextDisabled("%s", tr("view.what"));
         if (ImGui::IsItemHovered()) {
           ImGui::BeginTooltip();
           ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
-          ImGui::TextUnformatted(t.help);
+          ImGui::TextUnformatted(tr(t.help));
           ImGui::PopTextWrapPos();
           ImGui::EndTooltip();
         }
@@ -203,8 +209,8 @@ void draw_views(App& app) {
         ImGui::BeginChild("##view", ImVec2(0, 0), false,
                           fixed ? ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse : 0);
         if (app.run.valid) t.draw(app);
-        else if (!app.model) ImGui::TextDisabled("Loading the model…");
-        else ImGui::TextDisabled("Type some text on the left to run the model.");
+        else if (!app.model) ImGui::TextDisabled("%s", tr("view.loading"));
+        else ImGui::TextDisabled("%s", tr("view.type_text"));
         ImGui::EndChild();
         ImGui::EndTabItem();
       }
@@ -220,8 +226,8 @@ void draw_views(App& app) {
 void draw_share_buttons(App& app) {
   static double copied_at = -1;
   static ImGuiID copied_id = 0;  // which of the "Copy link" buttons (top bar, options panel) was pressed
-  ImGuiID id = ImGui::GetID("Copy link");
-  if (ImGui::Button("Copy link")) {
+  ImGuiID id = ImGui::GetID(tr_id("share.copy_link"));
+  if (ImGui::Button(tr_id("share.copy_link"))) {
     copied_id = id;
     std::string url = (app.platform.page_url ? app.platform.page_url() : std::string()) + "#" + app_fragment(app);
     if (app.platform.copy_text) app.platform.copy_text(url);
@@ -231,14 +237,14 @@ void draw_share_buttons(App& app) {
   if (copied_at > 0 && copied_id == id && ImGui::GetTime() - copied_at < 2.0) {
     ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y + 4));
     ImGui::BeginTooltip();
-    ImGui::TextUnformatted("Link copied ✓");
+    ImGui::TextUnformatted(tr("share.copied"));
     ImGui::EndTooltip();
   }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Copy a link that opens this exact view (model, text, layer, head, token, options)");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("share.copy_link_tip"));
   ImGui::SameLine();
   bool embed = app.embed;
-  if (ImGui::Checkbox("Embed", &embed)) app.embed = app.view.embed = embed;
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Hide the side panels (for slides and iframes); the link keeps it");
+  if (ImGui::Checkbox(tr_id("share.embed"), &embed)) app.embed = app.view.embed = embed;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("share.embed_tip"));
 }
 
 void help_marker(const char* text) {
@@ -281,6 +287,12 @@ void ui_setup_style(float pixel_ratio) {
 
 void ui_frame(App& app) {
   ui_items_new_frame();
+  // The language: the link's lang=, else the browser's. The Chinese table's characters join the font atlas once.
+  static bool zh_glyphs = false;
+  if (sync_ui_lang(app.view.lang) == Lang::Zh && !zh_glyphs) {
+    for (const StringEntry& e : strings_zh()) note_glyphs(e.text);
+    zh_glyphs = true;
+  }
   app_poll_engine(app);
   if (app.run_pending && app.model && ImGui::GetTime() - app.last_edit_time >= 0.15) app_run_now(app);
   app_update_grid(app);
@@ -305,12 +317,12 @@ void ui_frame(App& app) {
   if (!app.embed) {
     float side_w = std::min(360.0f, std::max(260.0f, avail.x * 0.28f));
     ImGui::BeginChild("##side", ImVec2(side_w, body_h), true);
-    if (ImGui::CollapsingHeader("Input", ImGuiTreeNodeFlags_DefaultOpen)) draw_input_panel(app);
-    if (ImGui::CollapsingHeader("Options", ImGuiTreeNodeFlags_DefaultOpen)) draw_options_panel(app);
-    if (ImGui::CollapsingHeader("Predictions", ImGuiTreeNodeFlags_DefaultOpen) && app.run.valid)
+    if (ImGui::CollapsingHeader(tr_id("side.input"), ImGuiTreeNodeFlags_DefaultOpen)) draw_input_panel(app);
+    if (ImGui::CollapsingHeader(tr_id("side.options"), ImGuiTreeNodeFlags_DefaultOpen)) draw_options_panel(app);
+    if (ImGui::CollapsingHeader(tr_id("side.predictions"), ImGuiTreeNodeFlags_DefaultOpen) && app.run.valid)
       draw_predictions_panel(app);
-    if (ImGui::CollapsingHeader("Knock out heads") && app.run.valid) draw_knockout_panel(app);
-    if (ImGui::CollapsingHeader("Lesson tour")) draw_tour_panel(app);
+    if (ImGui::CollapsingHeader(tr_id("side.knockout")) && app.run.valid) draw_knockout_panel(app);
+    if (ImGui::CollapsingHeader(tr_id("side.tour"))) draw_tour_panel(app);
     ImGui::EndChild();
     ImGui::SameLine();
   }

@@ -35,7 +35,7 @@ void draw_export_menu(App& app) {
   const bool have_run = app.run.valid && app_n_tokens(app) > 0 && !app.run.act.attentions.empty();
   const bool can_download = static_cast<bool>(app.platform.download);
   if (!can_download && !app.platform.save_png) {
-    ImGui::TextDisabled("export is not available here");
+    ImGui::TextDisabled("%s", tr("export.unavailable"));
     return;
   }
   const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
@@ -44,33 +44,30 @@ void draw_export_menu(App& app) {
   std::snprintf(what, sizeof what, "L%dH%d", layer, head);
   if (!have_run || !can_download) ImGui::BeginDisabled();
   std::vector<std::string> labels;
-  if (ImGui::MenuItem("attention of this head (JSON)")) {
+  if (ImGui::MenuItem(tr_id("export.head_json"))) {
     AttentionExport e = make_export(app, &labels);
     app.platform.download(export_file_name(app.view.model, what, "json"), "application/json",
                           attention_json(e, layer, head));
   }
-  if (ImGui::MenuItem("attention of this head (CSV)")) {
+  if (ImGui::MenuItem(tr_id("export.head_csv"))) {
     AttentionExport e = make_export(app, &labels);
     app.platform.download(export_file_name(app.view.model, what, "csv"), "text/csv", attention_csv(e, layer, head));
   }
   // All heads: L*H*T*T numbers; say how big before the student clicks.
   const double mb = static_cast<double>(L) * H * T * T * 9.0 / 1e6;
-  char label[96];
-  std::snprintf(label, sizeof label, "all %d heads (JSON, ~%.1f MB)", L * H, mb);
-  if (ImGui::MenuItem(label)) {
+  if (ImGui::MenuItem((trf("export.all_json", L * H, mb) + "###export.all_json").c_str())) {
     AttentionExport e = make_export(app, &labels);
     app.platform.download(export_file_name(app.view.model, "all-heads", "json"), "application/json",
                           attention_json(e, -1, -1));
   }
-  std::snprintf(label, sizeof label, "all %d heads (CSV, ~%.1f MB)", L * H, mb * 3.5);
-  if (ImGui::MenuItem(label)) {
+  if (ImGui::MenuItem((trf("export.all_csv", L * H, mb * 3.5) + "###export.all_csv").c_str())) {
     AttentionExport e = make_export(app, &labels);
     app.platform.download(export_file_name(app.view.model, "all-heads", "csv"), "text/csv", attention_csv(e, -1, -1));
   }
   if (!have_run || !can_download) ImGui::EndDisabled();
   ImGui::Separator();
   if (!app.platform.save_png) ImGui::BeginDisabled();
-  if (ImGui::MenuItem("picture of the view (PNG, 2x)"))
+  if (ImGui::MenuItem(tr_id("export.png")))
     app.platform.save_png(export_file_name(app.view.model, view_name(app.view.view), "png"), 2.0f);
   if (!app.platform.save_png) ImGui::EndDisabled();
 }

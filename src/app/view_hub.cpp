@@ -30,9 +30,9 @@ std::string host_of(const std::string& url) {
 std::string format_seconds(double s) {
   if (!(s >= 0) || s > 360000) return "";
   char buf[64];
-  if (s < 60) std::snprintf(buf, sizeof(buf), "%.0f s left", std::ceil(s));
-  else if (s < 3600) std::snprintf(buf, sizeof(buf), "%.0f min left", std::ceil(s / 60));
-  else std::snprintf(buf, sizeof(buf), "%.1f h left", s / 3600);
+  if (s < 60) std::snprintf(buf, sizeof(buf), tr("hub.eta_s"), std::ceil(s));
+  else if (s < 3600) std::snprintf(buf, sizeof(buf), tr("hub.eta_min"), std::ceil(s / 60));
+  else std::snprintf(buf, sizeof(buf), tr("hub.eta_h"), s / 3600);
   return buf;
 }
 
@@ -64,18 +64,18 @@ std::string str(const nlohmann::json& j, const char* key) {
 const std::vector<HubCatalogueEntry>& hub_catalogue() {
   static const std::vector<HubCatalogueEntry> list = {
       {"google-bert/bert-base-chinese", "412 MB",
-       "Chinese BERT, 12 layers x 12 heads: one token per character; put [MASK] in the text to see its guesses"},
-      {"google-bert/bert-base-uncased", "440 MB", "English BERT (lowercased), 12 x 12: the heads BertViz made famous"},
-      {"openai-community/gpt2", "548 MB", "GPT-2 small, 12 x 12: causal attention, next-token guesses"},
+       "hub.cat_bert_base_chinese"},
+      {"google-bert/bert-base-uncased", "440 MB", "hub.cat_bert_base_uncased"},
+      {"openai-community/gpt2", "548 MB", "hub.cat_gpt2"},
       {"uer/roberta-base-finetuned-cluener2020-chinese", "407 MB",
-       "Chinese NER (CLUENER2020, 10 entity types); BERT architecture despite the name"},
+       "hub.cat_cluener"},
       {"ckiplab/bert-base-chinese-ner", "",
-       "Traditional Chinese NER (BertForTokenClassification); weights only as pytorch_model.bin"},
+       "hub.cat_ckip_ner"},
       // Other families (issue 14); their sizes appear once the file list is read.
-      {"FacebookAI/roberta-base", "", "English RoBERTa, 12 x 12: byte-level BPE, <mask> guesses"},
-      {"distilbert/distilbert-base-uncased", "", "English DistilBERT (lowercased), 6 layers x 12 heads"},
+      {"FacebookAI/roberta-base", "", "hub.cat_roberta"},
+      {"distilbert/distilbert-base-uncased", "", "hub.cat_distilbert"},
       {"FacebookAI/xlm-roberta-base", "",
-       "XLM-RoBERTa, 100 languages (Chinese and English in one model), SentencePiece Unigram, 12 x 12"},
+       "hub.cat_xlmr"},
   };
   return list;
 }
@@ -135,31 +135,30 @@ void hub_offer(App& app, const std::string& repo, const std::string& rev) {
 void draw_hub_picker(App& app) {
   HubState& h = app.hub;
   ImGui::BeginDisabled(!app.platform.hub);
-  if (ImGui::Button("Hugging Face…")) ImGui::OpenPopup("##hub");
+  if (ImGui::Button(tr_id("hub.button"))) ImGui::OpenPopup("##hub");
   ImGui::EndDisabled();
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Open a BERT or GPT-2 model from the Hugging Face Hub by its name (e.g. bert-base-chinese);\n"
-                      "its files are kept in this browser, so the next visit needs no network.");
+    ImGui::SetTooltip("%s", tr("hub.button_tip"));
   if (!ImGui::BeginPopup("##hub")) return;
   if (!h.endpoint_field_set) {
     std::snprintf(h.endpoint_field, sizeof(h.endpoint_field), "%s", h.endpoint.c_str());
     h.endpoint_field_set = true;
   }
-  ImGui::TextUnformatted("Hugging Face model");
+  ImGui::TextUnformatted(tr("hub.model"));
   ImGui::SetNextItemWidth(320);
-  bool go = ImGui::InputTextWithHint("##hubid", "bert-base-chinese, org/name or org/name@revision", h.field,
+  bool go = ImGui::InputTextWithHint("##hubid", tr("hub.hint"), h.field,
                                      sizeof(h.field), ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
-  go = ImGui::Button("Open") || go;
+  go = ImGui::Button(tr_id("hub.open")) || go;
   if (go && h.field[0]) {
     call_hub(app, "open", h.field);
     ImGui::CloseCurrentPopup();
   }
-  ImGui::TextDisabled("Files come from %s when you click; nothing is sent but the model's name.",
+  ImGui::TextDisabled(tr("hub.privacy"),
                       host_of(h.endpoint).c_str());
 
   ImGui::Separator();
-  ImGui::TextUnformatted("Known-good models");
+  ImGui::TextUnformatted(tr("hub.known"));
   if (ImGui::BeginTable("##catalogue", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
     for (const auto& e : hub_catalogue()) {
       ImGui::PushID(e.repo);
@@ -169,24 +168,23 @@ void draw_hub_picker(App& app) {
         call_hub(app, "open", e.repo);
         ImGui::CloseCurrentPopup();
       }
-      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", e.shows);
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(e.shows));
       ImGui::TableNextColumn();
       if (e.size[0]) ImGui::Text("%s", e.size);
-      else ImGui::TextDisabled("size shown after the file list");
+      else ImGui::TextDisabled("%s", tr("hub.size_unknown"));
       ImGui::TableNextColumn();
-      ImGui::TextDisabled("%s", e.shows);
+      ImGui::TextDisabled("%s", tr(e.shows));
       ImGui::PopID();
     }
     ImGui::EndTable();
   }
 
   ImGui::Separator();
-  ImGui::TextUnformatted("Models on this computer");
+  ImGui::TextUnformatted(tr("hub.cached"));
   if (!h.cache_ok)
-    ImGui::TextWrapped("This browser does not let the page keep files (a private window?): models are downloaded "
-                       "again on each visit.");
+    ImGui::TextWrapped("%s", tr("hub.no_cache"));
   else if (h.cached.empty())
-    ImGui::TextDisabled("none yet");
+    ImGui::TextDisabled("%s", tr("hub.none_yet"));
   for (size_t i = 0; i < h.cached.size(); ++i) {
     const HubCachedModel& c = h.cached[i];
     ImGui::PushID(static_cast<int>(i));
@@ -198,22 +196,20 @@ void draw_hub_picker(App& app) {
     ImGui::TextDisabled("%s · %s · %s", c.sha.substr(0, 7).c_str(), hub_format_bytes(c.bytes).c_str(),
                         host_of(c.endpoint).c_str());
     ImGui::SameLine();
-    if (ImGui::SmallButton("Delete")) call_hub(app, "delete", c.endpoint + "\n" + c.repo + "\n" + c.sha);
+    if (ImGui::SmallButton(tr_id("hub.delete"))) call_hub(app, "delete", c.endpoint + "\n" + c.repo + "\n" + c.sha);
     ImGui::PopID();
   }
 
   ImGui::Separator();
-  ImGui::TextUnformatted("Hub endpoint");
-  help_marker("Where models come from: https://huggingface.co, or a mirror with the same layout. Kept in this "
-              "browser. A site can set its default in attnviz.config.json. Changing it reloads the page, whose "
-              "security policy names the one site it may download from.");
+  ImGui::TextUnformatted(tr("hub.endpoint"));
+  help_marker(tr("hub.endpoint_help"));
   ImGui::SetNextItemWidth(320);
   ImGui::InputText("##endpoint", h.endpoint_field, sizeof(h.endpoint_field));
   ImGui::SameLine();
-  if (ImGui::Button("Use")) call_hub(app, "endpoint", h.endpoint_field);
+  if (ImGui::Button(tr_id("hub.use"))) call_hub(app, "endpoint", h.endpoint_field);
   ImGui::SameLine();
-  if (ImGui::Button("Default")) call_hub(app, "endpoint", "");
-  ImGui::TextDisabled("now: %s (%s)", h.endpoint.c_str(), h.endpoint_source.empty() ? "default" : h.endpoint_source.c_str());
+  if (ImGui::Button(tr_id("hub.default_button"))) call_hub(app, "endpoint", "");
+  ImGui::TextDisabled(tr("hub.now"), h.endpoint.c_str(), h.endpoint_source.empty() ? tr("hub.default") : h.endpoint_source.c_str());
   ImGui::EndPopup();
 }
 
@@ -224,10 +220,9 @@ void draw_hub_banner(App& app) {
   std::string offer;  // the consent text, measured first so the banner is as tall as it needs
   if (!busy) {
     const HubCatalogueEntry* e = catalogue_entry(h.offer_repo);
-    const std::string size = e && e->size[0] ? std::string("about ") + e->size : "size shown after the file list";
-    offer = "This link opens the Hugging Face model " + h.offer_repo +
-            (h.offer_rev.empty() ? std::string() : " at " + h.offer_rev.substr(0, 12)) + " from " + host_of(h.endpoint) +
-            " (" + size + "). Nothing is downloaded until you click; the files are then kept in this browser.";
+    const std::string size = e && e->size[0] ? trf("hub.about_size", e->size) : std::string(tr("hub.size_unknown"));
+    const std::string at = h.offer_rev.empty() ? std::string() : trf("hub.offer_at", h.offer_rev.substr(0, 12).c_str());
+    offer = trf("hub.offer", h.offer_repo.c_str(), at.c_str(), host_of(h.endpoint).c_str(), size.c_str());
   }
   const ImGuiStyle& style = ImGui::GetStyle();
   const float wrap = ImGui::GetContentRegionAvail().x - 2 * style.WindowPadding.x;
@@ -237,22 +232,22 @@ void draw_hub_banner(App& app) {
   ImGui::BeginChild("##hubbanner", ImVec2(0, text_h + ImGui::GetFrameHeightWithSpacing() + 2 * style.WindowPadding.y),
                     false, ImGuiWindowFlags_AlwaysUseWindowPadding | ImGuiWindowFlags_NoScrollbar);
   if (busy) {
-    ImGui::Text("Downloading %s from %s: %s", h.busy_repo.c_str(), host_of(h.endpoint).c_str(), h.phase.c_str());
-    std::string label = h.total > 0 ? hub_format_bytes(h.done) + " of " + hub_format_bytes(h.total)
+    ImGui::Text(tr("hub.downloading"), h.busy_repo.c_str(), host_of(h.endpoint).c_str(), h.phase.c_str());
+    std::string label = h.total > 0 ? trf("hub.done_of_total", hub_format_bytes(h.done).c_str(), hub_format_bytes(h.total).c_str())
                                     : hub_format_bytes(h.done);
     if (h.rate > 0) label += " · " + hub_format_bytes(h.rate) + "/s";
     const std::string left = format_seconds(h.eta);
     if (!left.empty()) label += " · " + left;
     ImGui::ProgressBar(h.total > 0 ? static_cast<float>(h.done / h.total) : 0.0f, ImVec2(360, 0), label.c_str());
     ImGui::SameLine();
-    if (ImGui::Button("Cancel")) call_hub(app, "cancel", "");
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Stop the download; the current model stays");
+    if (ImGui::Button(tr_id("hub.cancel"))) call_hub(app, "cancel", "");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("hub.cancel_tip"));
   } else {
     ImGui::TextWrapped("%s", offer.c_str());
-    if (ImGui::Button("Download and open"))
+    if (ImGui::Button(tr_id("hub.download_open")))
       call_hub(app, "open", h.offer_rev.empty() ? h.offer_repo : h.offer_repo + "@" + h.offer_rev);
     ImGui::SameLine();
-    if (ImGui::Button("Not now")) {
+    if (ImGui::Button(tr_id("hub.not_now"))) {
       h.offer_repo.clear();
       h.offer_rev.clear();
     }

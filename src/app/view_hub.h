@@ -21,7 +21,7 @@ struct HubCachedModel {
 struct HubCatalogueEntry {
   const char* repo;   // "org/name"
   const char* size;   // weights as the Hub lists them ("412 MB"), or "" when not verified
-  const char* shows;  // what it shows well, one line
+  const char* shows;  // key (i18n.h) of what it shows well, one line
 };
 
 // What the picker and the banner show; filled by hub_apply_status from the page's reports.

@@ -49,7 +49,7 @@ std::vector<std::string> prediction_lines(const App& app) {
       if (top.empty()) continue;
       const std::string mask = tok.mask_token();
       std::string line = cfg.head == HeadKind::MaskedLM ? mask + " " + std::to_string(act.logit_positions[r]) + ": "
-                                                        : std::string("next: ");
+                                                        : std::string(tr("ko.next"));
       for (size_t k = 0; k < top.size(); ++k) {
         if (k) line += ", ";
         line += "\"" + tok.display_token(top[k].id) + "\" " + percent(top[k].prob);
@@ -68,7 +68,7 @@ std::vector<std::string> prediction_lines(const App& app) {
       for (int i = s.begin; i < s.end; ++i) text += token_label(app, i);
       line += (line.empty() ? "" : ", ") + text + " " + s.type;
     }
-    out.push_back(line.empty() ? std::string("no entities") : line);
+    out.push_back(line.empty() ? std::string(tr("ko.no_entities")) : line);
   } else if (cfg.head == HeadKind::SequenceClassification && rows > 0) {
     auto top = top_k_softmax(act.logits.data(), V, 1);
     if (!top.empty())
@@ -107,7 +107,7 @@ Snapshot g_now, g_before;  // the latest run seen, and the run before the last c
 
 // "L1 (all), L2H0 H3": whole layers said once, so a long list stays one short line.
 std::string knocked_text(const std::vector<int>& k, int H) {
-  if (k.empty()) return "none";
+  if (k.empty()) return tr("ko.none");
   std::string s;
   size_t i = 0;
   while (i < k.size()) {
@@ -116,7 +116,7 @@ std::string knocked_text(const std::vector<int>& k, int H) {
     while (j < k.size() && k[j] / H == l) ++j;
     if (!s.empty()) s += ", ";
     if (static_cast<int>(j - i) == H) {
-      s += "L" + std::to_string(l) + " (all)";
+      s += "L" + std::to_string(l) + tr("ko.all");
     } else {
       s += "L" + std::to_string(l);
       for (size_t x = i; x < j; ++x) s += (x == i ? "H" : " H") + std::to_string(k[x] % H);
@@ -145,14 +145,11 @@ void set_knocked(App& app, std::vector<int> k) {
 
 void draw_knockout_panel(App& app) {
   help_marker_here(
-      "Switch heads off to test what they do. A knocked-out head still computes its attention, but its output is "
-      "replaced by zeros, so the layers above never see it. If the predictions change, the head mattered for this "
-      "input. Later heads' attention changes too: the grid shades each head by how far its attention moved "
-      "(mean |change| per row) compared with the run before your last change.");
+      tr("ko.help"));
   const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
   if (!app.model || L == 0 || H == 0) {
     ImGui::SameLine();
-    ImGui::TextDisabled("No model yet.");
+    ImGui::TextDisabled("%s", tr("ko.no_model"));
     return;
   }
   // Track runs: a change of the knocked-out set (same model and text) moves the previous run to "before".
@@ -170,16 +167,16 @@ void draw_knockout_panel(App& app) {
   std::vector<int> k = knocked_indices(app);
   auto is_knocked = [&](int l, int h) { return std::binary_search(k.begin(), k.end(), l * H + h); };
   ImGui::SameLine();
-  if (ImGui::SmallButton("clear")) set_knocked(app, {});
+  if (ImGui::SmallButton(tr_id("ko.clear"))) set_knocked(app, {});
   ImGui::SameLine();
-  if (ImGui::SmallButton("knock out selected layer")) {
+  if (ImGui::SmallButton(tr_id("ko.knock_layer"))) {
     std::vector<int> nk = k;
     const int l = std::clamp(app.view.layer, 0, L - 1);
     for (int h = 0; h < H; ++h) nk.push_back(l * H + h);
     set_knocked(app, nk);
   }
   ImGui::SameLine();
-  ImGui::TextDisabled("%d of %d heads off", static_cast<int>(k.size()), L * H);
+  ImGui::TextDisabled(tr("ko.count"), static_cast<int>(k.size()), L * H);
 
   // Per-head change of attention against "before" (when both runs kept theirs and have the same shape).
   // Computed once per pair of runs, not per frame: it reads every weight of both runs.
@@ -224,7 +221,7 @@ void draw_knockout_panel(App& app) {
         for (int h = 0; h < H; ++h) nk.push_back(l * H + h);
       set_knocked(app, nk);
     }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip(all ? "restore all heads of layer %d" : "knock out all heads of layer %d", l);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip(all ? tr("ko.restore_layer") : tr("ko.knock_out_layer"), l);
     for (int h = 0; h < H; ++h) {
       ImGui::SameLine(0, 1);
       ImGui::PushID(h);
@@ -253,10 +250,10 @@ void draw_knockout_panel(App& app) {
       if (l == app.view.layer && h == app.view.head) dl->AddRect(o, b, ImGui::GetColorU32(ImGuiCol_Text), 2, 0, 1.5f);
       if (hovered) {
         if (change.empty()) {
-          ImGui::SetTooltip("layer %d head %d: click to %s", l, h, is_knocked(l, h) ? "restore" : "knock out");
+          ImGui::SetTooltip(tr("ko.head_tip"), l, h, is_knocked(l, h) ? tr("ko.restore") : tr("ko.knock_out"));
         } else {
-          ImGui::SetTooltip("layer %d head %d: click to %s\nattention moved by %.3f per row since the last change", l, h,
-                            is_knocked(l, h) ? "restore" : "knock out", change[l * H + h]);
+          ImGui::SetTooltip(tr("ko.head_tip_moved"), l, h,
+                            is_knocked(l, h) ? tr("ko.restore") : tr("ko.knock_out"), change[l * H + h]);
         }
       }
       ImGui::PopID();
@@ -268,9 +265,9 @@ void draw_knockout_panel(App& app) {
   ImGui::Spacing();
   if (!g_before.lines.empty() || (g_before.generation != 0 && !g_now.lines.empty())) {
     ImGui::PushTextWrapPos(0);
-    ImGui::TextDisabled("before (off: %s)", knocked_text(g_before.knocked, H).c_str());
+    ImGui::TextDisabled(tr("ko.before"), knocked_text(g_before.knocked, H).c_str());
     for (const std::string& s : g_before.lines) ImGui::BulletText("%s", s.c_str());
-    ImGui::TextDisabled("now (off: %s)", knocked_text(g_now.knocked, H).c_str());
+    ImGui::TextDisabled(tr("ko.now"), knocked_text(g_now.knocked, H).c_str());
     for (size_t i = 0; i < g_now.lines.size(); ++i) {
       const bool changed = i >= g_before.lines.size() || g_before.lines[i] != g_now.lines[i];
       if (changed) {
@@ -280,12 +277,12 @@ void draw_knockout_panel(App& app) {
         ImGui::BulletText("%s", g_now.lines[i].c_str());
       }
     }
-    if (!change.empty()) ImGui::TextDisabled("head shading: how much its attention moved (max %.3f per row)", change_max);
+    if (!change.empty()) ImGui::TextDisabled(tr("ko.shading"), change_max);
     ImGui::PopTextWrapPos();
   } else if (!g_now.lines.empty()) {
-    ImGui::TextDisabled("predictions now:");
+    ImGui::TextDisabled("%s", tr("ko.predictions_now"));
     for (const std::string& s : g_now.lines) ImGui::BulletText("%s", s.c_str());
-    ImGui::TextDisabled("click heads above to knock them out and compare");
+    ImGui::TextDisabled("%s", tr("ko.click_heads"));
   }
 }
 

@@ -51,14 +51,10 @@ void draw_lines_view(App& app) {
   ViewState& v = app.view;
   const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
   help_marker_here(
-      "Each line joins a query token (left) to a key token (right). The darker the line, the more attention the "
-      "query pays to that key in this head: the query's output is a weighted mix of the keys' value vectors, with "
-      "these weights. Each row of weights sums to 1.\n\nHover a token on the left to see only its lines; hover one on "
-      "the right to see who looks at it; click a left token to pin it as the query (the other views follow). Turn "
-      "on several heads to compare them: each has its own colour.");
+      tr("lines.help"));
   if (!app.run.valid || T == 0 || L == 0 || H == 0) {
     ImGui::SameLine();
-    ImGui::TextDisabled("No attention yet: type some text.");
+    ImGui::TextDisabled("%s", tr("view.no_attention"));
     return;
   }
   v.layer = std::clamp(v.layer, 0, L - 1);
@@ -101,9 +97,9 @@ void draw_lines_view(App& app) {
   // Toolbar: layer, head toggles, all heads.
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
-  ImGui::SliderInt("layer##lines", &v.layer, 0, L - 1);
+  ImGui::SliderInt(tr_id("lines.layer"), &v.layer, 0, L - 1);
   ImGui::SameLine();
-  ImGui::TextUnformatted("heads");
+  ImGui::TextUnformatted(tr("lines.heads"));
   for (int h = 0; h < H; ++h) {
     ImGui::SameLine(0, 2);
     ImGui::PushID(h);
@@ -130,24 +126,23 @@ void draw_lines_view(App& app) {
         st.seen_head = h;
       }
     }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("head %d: click to add it (click a lit head to show it alone)", h);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip(tr("lines.head_tip"), h);
     ImGui::PopStyleColor(3);
     ImGui::PopID();
   }
   ImGui::SameLine();
-  if (ImGui::SmallButton("all heads")) std::fill(st.on.begin(), st.on.end(), 1);
+  if (ImGui::SmallButton(tr_id("lines.all_heads"))) std::fill(st.on.begin(), st.on.end(), 1);
   if (v.token >= 0 && v.token < T) {
     ImGui::SameLine();
-    if (ImGui::SmallButton("unpin")) v.token = -1;
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("show the lines of every query again");
+    if (ImGui::SmallButton(tr_id("lines.unpin"))) v.token = -1;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("lines.unpin_tip"));
   }
 
   if (st.last_n_cand > kLineBudget) {
     ImGui::SameLine();
-    ImGui::TextDisabled("strongest %zu of %zu lines", kLineBudget, st.last_n_cand);
+    ImGui::TextDisabled(tr("lines.strongest"), kLineBudget, st.last_n_cand);
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("This many lines would hide each other and slow the page: only the strongest are drawn. "
-                        "Hover or pin a token to see all of its lines, or show fewer heads.");
+      ImGui::SetTooltip("%s", tr("lines.strongest_tip"));
   }
 
   // Geometry: rows as tall as the text when they fit, thinner for long inputs (then the region scrolls).
@@ -299,22 +294,22 @@ void draw_lines_view(App& app) {
     if (i == hk) dl->AddRect(ImVec2(x_right, y0), ImVec2(x_right + label_w, y0 + row_h), text_col, 2);
     dl->AddText(font, label_fs, ImVec2(x_right + 4, ty), col, label.c_str(), nullptr, 0, &rclip);
   }
-  dl->AddText(ImVec2(x_left - ImGui::CalcTextSize("query").x - 4, top.y), dim_col, "query");
-  dl->AddText(ImVec2(x_right + 4, top.y), dim_col, "key");
+  dl->AddText(ImVec2(x_left - ImGui::CalcTextSize(tr("lines.query")).x - 4, top.y), dim_col, tr("lines.query"));
+  dl->AddText(ImVec2(x_right + 4, top.y), dim_col, tr("lines.key"));
 
   // Tooltip: the weights behind the hovered pair.
   if (hk >= 0 && pin >= 0) {
     ImGui::BeginTooltip();
-    ImGui::Text("%s -> %s, layer %d", label_of(pin).c_str(), label_of(hk).c_str(), v.layer);
+    ImGui::Text(tr("lines.tip_pair"), label_of(pin).c_str(), label_of(hk).c_str(), v.layer);
     for (int h : heads) {
       const float* att = matrix_of(h);
       if (!att) continue;
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h, 1)), "head %d: %.4f", h,
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(head_color(h, 1)), tr("lines.tip_head"), h,
                          att[static_cast<size_t>(pin) * N + hk]);
     }
     ImGui::EndTooltip();
   } else if (hq >= 0) {
-    ImGui::SetTooltip("%s\nclick to %s it as the query", label_of(hq).c_str(), hq == pin ? "unpin" : "pin");
+    ImGui::SetTooltip(tr("lines.tip_pin_query"), label_of(hq).c_str(), tr(hq == pin ? "lines.tip_unpin" : "lines.tip_pin"));
   }
   ImGui::EndChild();
 }

@@ -65,21 +65,21 @@ void draw_matrix_view(App& app) {
 
   // Controls.
   ImGui::SetNextItemWidth(110);
-  ImGui::SliderInt("Layer", &v.layer, 0, L - 1);
+  ImGui::SliderInt(tr_id("matrix.layer"), &v.layer, 0, L - 1);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
   ImGui::BeginDisabled(nav.source != 0);
-  ImGui::SliderInt("Head", &v.head, 0, H - 1);
+  ImGui::SliderInt(tr_id("matrix.head"), &v.head, 0, H - 1);
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::SetNextItemWidth(150);
-  const char* sources[] = {"this head", "mean of the layer's heads", "rollout up to this layer"};
+  const char* sources[] = {tr("matrix.src_head"), tr("matrix.src_mean"), tr("matrix.src_rollout")};
   ImGui::Combo("##source", &nav.source, sources, 3);
   ImGui::SameLine();
-  if (ImGui::Button("Reset zoom")) nav.zoom = 1, nav.pan = ImVec2(0, 0);
+  if (ImGui::Button(tr_id("matrix.reset_zoom"))) nav.zoom = 1, nav.pan = ImVec2(0, 0);
   if (v.token >= 0) {
     ImGui::SameLine();
-    if (ImGui::Button("Unpin")) v.token = -1;
+    if (ImGui::Button(tr_id("matrix.unpin"))) v.token = -1;
   }
   HeatSource src = nav.source == 0 ? HeatSource::Attention : nav.source == 1 ? HeatSource::HeadMean : HeatSource::Rollout;
   const float* m = app_grid_matrix(app, src, v.layer, v.head);
@@ -231,13 +231,13 @@ void draw_matrix_view(App& app) {
   if (hr >= 0) {
     ImGui::BeginTooltip();
     float w = m[static_cast<size_t>(hr) * n + hc];
-    ImGui::Text("query  %d 「%s」", hr, g.labels[hr].c_str());
-    ImGui::Text("key    %d 「%s」", hc, g.labels[hc].c_str());
-    ImGui::Text("weight %.5f", w);
-    ImGui::TextDisabled("%s", nav.source == 0 ? "how much the query token attends to the key token"
-                              : nav.source == 1 ? "mean over this layer's heads"
-                                                : "attention rolled out through layers 0..this one");
-    ImGui::TextDisabled("click: pin this query row   wheel: zoom   drag: pan");
+    ImGui::Text(tr("matrix.tip_query"), hr, g.labels[hr].c_str());
+    ImGui::Text(tr("matrix.tip_key"), hc, g.labels[hc].c_str());
+    ImGui::Text(tr("matrix.tip_weight"), w);
+    ImGui::TextDisabled("%s", nav.source == 0 ? tr("matrix.tip_what_head")
+                              : nav.source == 1 ? tr("matrix.tip_what_mean")
+                                                : tr("matrix.tip_what_rollout"));
+    ImGui::TextDisabled("%s", tr("matrix.tip_click"));
     ImGui::EndTooltip();
   }
   ImGui::SetCursorScreenPos(ImVec2(origin.x, area1.y + 4));
@@ -248,7 +248,7 @@ void draw_matrix_view(App& app) {
     const float* row = m + static_cast<size_t>(pinned_row) * n;
     int k = std::min(5, n);
     std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int a, int b) { return row[a] > row[b]; });
-    ImGui::Text("「%s」 looks most at:", g.labels[pinned_row].c_str());
+    ImGui::Text(tr("matrix.looks_most"), g.labels[pinned_row].c_str());
     for (int i = 0; i < k; i++) {
       ImGui::SameLine();
       ImGui::Text("「%s」 %.2f", g.labels[idx[i]].c_str(), row[idx[i]]);

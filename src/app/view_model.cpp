@@ -59,23 +59,23 @@ void draw_model_view(App& app) {
         dl->AddRect(ImVec2(p0.x - 1, p0.y - 1), ImVec2(p1.x + 1, p1.y + 1), IM_COL32(255, 255, 255, 160));
       if (hovered) {
         ImGui::BeginTooltip();
-        ImGui::Text("Layer %d, head %d%s", l, h, knocked ? " (knocked out)" : "");
+        ImGui::Text(tr("model.tip_layer_head"), l, h, knocked ? tr("model.tip_knocked") : "");
         size_t idx = static_cast<size_t>(l) * H + h;
         if (idx < app.run.stats.size()) {
           const HeadStats& s = app.run.stats[idx];
-          ImGui::Text("entropy %.2f nats   mean distance %.2f", s.entropy, s.mean_distance);
-          ImGui::Text("on [CLS] %.2f   on [SEP] %.2f   self %.2f", s.cls, s.sep, s.self);
-          ImGui::Text("previous token %.2f   next token %.2f", s.prev, s.next);
+          ImGui::Text(tr("model.tip_entropy"), s.entropy, s.mean_distance);
+          ImGui::Text(tr("model.tip_special"), s.cls, s.sep, s.self);
+          ImGui::Text(tr("model.tip_prev_next"), s.prev, s.next);
           const char* pattern = nullptr;
-          if (s.prev > 0.5f) pattern = "looks at the previous token";
-          else if (s.next > 0.5f) pattern = "looks at the next token";
-          else if (s.self > 0.5f) pattern = "looks at itself";
-          else if (s.cls + s.sep > 0.6f) pattern = "parks on [CLS]/[SEP] (often: 'nothing to do here')";
-          else if (s.entropy > 0.8f * std::log(std::max(2, app_n_tokens(app)))) pattern = "broad: spreads over many tokens";
-          if (pattern) ImGui::TextColored(ImVec4(1, 0.85f, 0.5f, 1), "pattern: %s", pattern);
+          if (s.prev > 0.5f) pattern = tr("model.pattern_prev");
+          else if (s.next > 0.5f) pattern = tr("model.pattern_next");
+          else if (s.self > 0.5f) pattern = tr("model.pattern_self");
+          else if (s.cls + s.sep > 0.6f) pattern = tr("model.pattern_special");
+          else if (s.entropy > 0.8f * std::log(std::max(2, app_n_tokens(app)))) pattern = tr("model.pattern_broad");
+          if (pattern) ImGui::TextColored(ImVec4(1, 0.85f, 0.5f, 1), tr("model.pattern"), pattern);
         }
         draw_heatmap(app, HeatSource::Attention, l, h, 180, 180);
-        ImGui::TextDisabled("click: select   double-click: open large");
+        ImGui::TextDisabled("%s", tr("model.tip_click"));
         ImGui::EndTooltip();
       }
     }

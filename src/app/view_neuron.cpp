@@ -52,15 +52,10 @@ void draw_neuron_view(App& app) {
   ViewState& v = app.view;
   const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
   help_marker_here(
-      "How one head computes its attention. Every token gets a query vector q and a key vector k (each d numbers, "
-      "blue = negative, white = 0, red = positive). The score of key j is the dot product q.k_j divided by sqrt(d): "
-      "the middle strip shows the products q[c]*k_j[c] that add up to it. A softmax turns the scores into weights "
-      "that sum to 1. GPT-2 cannot look ahead: later keys are masked out.\n\nThe line under the title compares the "
-      "softmax computed here from q and k with the attention the model reported: a tiny difference means the "
-      "picture is exactly what the model did.\n\nClick a key's label to make it the query.");
+      tr("neuron.help"));
   if (!app.run.valid || !app.model || T == 0 || L == 0 || H == 0) {
     ImGui::SameLine();
-    ImGui::TextDisabled("No attention yet: type some text.");
+    ImGui::TextDisabled("%s", tr("view.no_attention"));
     return;
   }
   const ModelConfig& cfg = app.model->model.config();
@@ -69,7 +64,7 @@ void draw_neuron_view(App& app) {
   const size_t need = static_cast<size_t>(L) * H * T * dh;
   if (dh <= 0 || act.q.size() < need || act.k.size() < need) {
     ImGui::SameLine();
-    ImGui::TextDisabled("This run kept no query/key vectors.");
+    ImGui::TextDisabled("%s", tr("neuron.no_qk"));
     return;
   }
   v.layer = std::clamp(v.layer, 0, L - 1);
@@ -85,21 +80,21 @@ void draw_neuron_view(App& app) {
 
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-  ImGui::SliderInt("layer##neuron", &v.layer, 0, L - 1);
+  ImGui::SliderInt(tr_id("neuron.layer"), &v.layer, 0, L - 1);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-  ImGui::SliderInt("head##neuron", &v.head, 0, H - 1);
+  ImGui::SliderInt(tr_id("neuron.head"), &v.head, 0, H - 1);
   ImGui::SameLine();
   if (ImGui::ArrowButton("##qprev", ImGuiDir_Left) && qi > 0) v.token = qi - 1;
   ImGui::SameLine(0, 2);
   if (ImGui::ArrowButton("##qnext", ImGuiDir_Right) && qi < T - 1) v.token = qi + 1;
   ImGui::SameLine();
-  ImGui::Text("query: %s (token %d)", token_label(app, qi).c_str(), qi);
+  ImGui::Text(tr("neuron.query"), token_label(app, qi).c_str(), qi);
   qi = std::clamp(v.token >= 0 && v.token < T ? v.token : qi, 0, T - 1);
   static bool by_weight = false;
   ImGui::SameLine();
-  ImGui::Checkbox("keys by weight", &by_weight);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("list the keys from the most attended to the least (long inputs)");
+  ImGui::Checkbox(tr_id("neuron.by_weight"), &by_weight);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("neuron.by_weight_tip"));
 
   // The computation, redone from q and k.
   const size_t base = (static_cast<size_t>(v.layer) * H + v.head) * T;
@@ -131,12 +126,12 @@ void draw_neuron_view(App& app) {
   if (att)
     for (int j = 0; j < T; ++j) max_diff = std::max(max_diff, std::fabs(prob[j] - att[static_cast<size_t>(qi) * T + j]));
   if (!att) {
-    ImGui::TextDisabled("model attention unavailable");
+    ImGui::TextDisabled("%s", tr("neuron.no_model_att"));
   } else if (max_diff < 1e-4f) {
-    ImGui::TextColored(ImVec4(0.3f, 0.75f, 0.35f, 1), "softmax(q.k/sqrt(%d)) matches the model's attention row: max diff %.1e",
+    ImGui::TextColored(ImVec4(0.3f, 0.75f, 0.35f, 1), tr("neuron.match"),
                        dh, max_diff);
   } else {
-    ImGui::TextColored(ImVec4(0.9f, 0.3f, 0.3f, 1), "softmax(q.k/sqrt(%d)) differs from the model's attention row: max diff %.3g",
+    ImGui::TextColored(ImVec4(0.9f, 0.3f, 0.3f, 1), tr("neuron.differ"),
                        dh, max_diff);
   }
 
@@ -171,12 +166,12 @@ void draw_neuron_view(App& app) {
     dl->AddText(ImVec2(o.x, o.y + 2), text_col, "q");
     int c = draw_strip(dl, o.x + x_k, o.y + 2, cell_w, h - 4, q, dh, kscale);
     if (c >= 0) {
-      std::snprintf(buf, sizeof buf, "q[%d] = %.4f (query %s)", c, q[c], token_label(app, qi).c_str());
+      std::snprintf(buf, sizeof buf, tr("neuron.tip_q"), c, q[c], token_label(app, qi).c_str());
       tip = buf;
     }
-    dl->AddText(ImVec2(o.x + x_p, o.y + 2), dim_col, "q x k (elementwise)");
-    dl->AddText(ImVec2(o.x + x_s, o.y + 2), dim_col, "q.k / sqrt(d)");
-    dl->AddText(ImVec2(o.x + x_w, o.y + 2), dim_col, "softmax");
+    dl->AddText(ImVec2(o.x + x_p, o.y + 2), dim_col, tr("neuron.col_prod"));
+    dl->AddText(ImVec2(o.x + x_s, o.y + 2), dim_col, tr("neuron.col_score"));
+    dl->AddText(ImVec2(o.x + x_w, o.y + 2), dim_col, tr("neuron.col_softmax"));
 
   }
 
@@ -225,18 +220,18 @@ void draw_neuron_view(App& app) {
       int ck = draw_strip(dl, o.x + x_k, o.y + 1, cell_w, sh, kj, dh, kscale);
       int cp = draw_strip(dl, o.x + x_p, o.y + 1, cell_w, sh, pj, dh, pscale);
       if (ck >= 0) {
-        std::snprintf(buf, sizeof buf, "k[%d] of %s = %.4f", ck, label.c_str(), kj[ck]);
+        std::snprintf(buf, sizeof buf, tr("neuron.tip_k"), ck, label.c_str(), kj[ck]);
         tip = buf;
       }
       if (cp >= 0) {
-        std::snprintf(buf, sizeof buf, "q[%d] * k[%d] = %.4f * %.4f = %.4f", cp, cp, q[cp], kj[cp], pj[cp]);
+        std::snprintf(buf, sizeof buf, tr("neuron.tip_prod"), cp, cp, q[cp], kj[cp], pj[cp]);
         tip = buf;
       }
       // Score bar, centred on zero; masked keys get a hatch mark instead.
       const float cx = o.x + x_s + bar_w * 0.5f;
       dl->AddLine(ImVec2(cx, o.y), ImVec2(cx, o.y + row_h), dim_col);
       if (masked[j]) {
-        dl->AddText(ImGui::GetFont(), std::min(fs, row_h) * 0.9f, ImVec2(o.x + x_s + 2, o.y), dim_col, "masked");
+        dl->AddText(ImGui::GetFont(), std::min(fs, row_h) * 0.9f, ImVec2(o.x + x_s + 2, o.y), dim_col, tr("neuron.masked"));
       } else {
         float wpx = score[j] / sscale * bar_w * 0.5f;
         dl->AddRectFilled(ImVec2(std::min(cx, cx + wpx), o.y + 2), ImVec2(std::max(cx, cx + wpx), o.y + row_h - 2),
@@ -255,9 +250,9 @@ void draw_neuron_view(App& app) {
       if (mouse.y >= o.y && mouse.y < o.y + row_h && mouse.x >= o.x + x_s && mouse.x < o.x + x_w + bar_w &&
           ImGui::IsWindowHovered()) {
         if (masked[j]) {
-          std::snprintf(buf, sizeof buf, "%s comes after the query: masked (GPT-2 sees only the past)", label.c_str());
+          std::snprintf(buf, sizeof buf, tr("neuron.tip_masked"), label.c_str());
         } else {
-          std::snprintf(buf, sizeof buf, "%s: q.k/sqrt(%d) = %.4f, softmax = %.5f, model = %.5f", label.c_str(), dh,
+          std::snprintf(buf, sizeof buf, tr("neuron.tip_score"), label.c_str(), dh,
                         score[j], prob[j], att ? att[static_cast<size_t>(qi) * T + j] : 0.0f);
         }
         tip = buf;

@@ -30,13 +30,13 @@ void edit_text(App& app, std::string text, std::string pair) {
 void undo_button(App& app) {
   if (g_history.empty()) return;
   ImGui::SameLine();
-  if (ImGui::SmallButton("undo")) {
+  if (ImGui::SmallButton(tr_id("pred.undo"))) {
     app.view.text = g_history.back().first;
     app.view.pair = g_history.back().second;
     g_history.pop_back();
     app_request_run(app);
   }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("back to the text before the last edit made here");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("pred.undo_tip"));
 }
 
 // Puts the next widget on the same line when it fits in the region, else on a new line.
@@ -103,19 +103,19 @@ void draw_masked_lm(App& app) {
   for (int i = 0; i < T; ++i) n_masks += enc.ids[i] == tok.mask_id();
   const int rows = V > 0 ? static_cast<int>(std::min(act.logits.size() / V, act.logit_positions.size())) : 0;
   if (n_masks == 0) {
-    ImGui::TextWrapped("No %s in the input. Click a token below to mask it, and see what the model guesses there.",
+    ImGui::TextWrapped(tr("pred.no_mask"),
                        tok.mask_token().c_str());
   } else if (rows == 0) {
-    ImGui::TextColored(ImVec4(0.9f, 0.5f, 0.3f, 1), "The LM head did not run at the [MASK] positions.");
+    ImGui::TextColored(ImVec4(0.9f, 0.5f, 0.3f, 1), "%s", tr("pred.no_lm_mask"));
   }
   for (int r = 0; r < rows; ++r) {
     const int pos = act.logit_positions[r];
     if (pos < 0 || pos >= T || enc.ids[pos] != tok.mask_id()) continue;
     ImGui::PushID(r);
-    ImGui::Text("%s at token %d", tok.mask_token().c_str(), pos);
+    ImGui::Text(tr("pred.mask_at"), tok.mask_token().c_str(), pos);
     if (pos > 0) {
       ImGui::SameLine();
-      ImGui::TextDisabled("after %s", token_label(app, pos - 1).c_str());
+      ImGui::TextDisabled(tr("pred.after"), token_label(app, pos - 1).c_str());
     }
     auto top = top_k_softmax(act.logits.data() + static_cast<size_t>(r) * V, V, 5);
     float button_w = ImGui::GetFontSize() * 4;  // one width for the list, so the bars line up
@@ -132,7 +132,7 @@ void draw_masked_lm(App& app) {
         break;
       }
       if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("fill the %s with \"%s\" (logit %.2f)", tok.mask_token().c_str(), label.c_str(), c.logit);
+        ImGui::SetTooltip(tr("pred.fill_tip"), tok.mask_token().c_str(), label.c_str(), c.logit);
       ImGui::SameLine();
       prob_bar(app, c.prob, ImGui::GetFontSize() * 8);
       ImGui::PopID();
@@ -141,7 +141,7 @@ void draw_masked_lm(App& app) {
     ImGui::Spacing();
   }
   ImGui::Separator();
-  ImGui::TextDisabled("mask a token:");
+  ImGui::TextDisabled("%s", tr("pred.mask_a_token"));
   undo_button(app);
   // Long inputs: the token buttons scroll in a box of a few lines instead of pushing the panels below away.
   const float line_h = ImGui::GetFrameHeightWithSpacing();
@@ -162,7 +162,7 @@ void draw_masked_lm(App& app) {
       ImGui::PopID();
       break;
     }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("replace \"%s\" with %s", label.c_str(), tok.mask_token().c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip(tr("pred.replace_tip"), label.c_str(), tok.mask_token().c_str());
     ImGui::PopID();
   }
   if (boxed) ImGui::EndChild();
@@ -176,11 +176,11 @@ void draw_causal_lm(App& app) {
   const int rows = V > 0 ? static_cast<int>(act.logits.size() / V) : 0;
   const int T = app_n_tokens(app);
   if (rows == 0 || act.logit_positions.empty()) {
-    ImGui::TextColored(ImVec4(0.9f, 0.5f, 0.3f, 1), "The LM head did not run at the last token.");
+    ImGui::TextColored(ImVec4(0.9f, 0.5f, 0.3f, 1), "%s", tr("pred.no_lm_last"));
     return;
   }
   const int r = rows - 1;  // the last requested position is the last token
-  ImGui::Text("next token after %s", T > 0 ? token_label(app, T - 1).c_str() : "");
+  ImGui::Text(tr("pred.next_after"), T > 0 ? token_label(app, T - 1).c_str() : "");
   auto text_of = [&](int id) {
     return tok.kind() == TokenizerKind::ByteLevelBPE ? byte_level_decode(tok.id_to_token(id)) : tok.display_token(id);
   };
@@ -191,7 +191,7 @@ void draw_causal_lm(App& app) {
   static int g_greedy_left = 0;
   static uint64_t g_greedy_seen = 0;
   bool step = false;
-  if (ImGui::SmallButton("greedy x10")) {
+  if (ImGui::SmallButton(tr_id("pred.greedy"))) {
     g_greedy_left = 10;
     step = true;
   } else if (g_greedy_left > 0 && !app_busy(app) && app.run.generation != g_greedy_seen) {
@@ -214,7 +214,7 @@ void draw_causal_lm(App& app) {
     }
     return;
   }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("append the most likely token ten times (stops at <|endoftext|>)");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("pred.greedy_tip"));
   undo_button(app);
   float button_w = ImGui::GetFontSize() * 5;
   for (const Candidate& c : top)
@@ -232,9 +232,9 @@ void draw_causal_lm(App& app) {
     if (!ok) ImGui::EndDisabled();
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
       if (ok) {
-        ImGui::SetTooltip("append it to the text (id %d, logit %.2f)", c.id, c.logit);
+        ImGui::SetTooltip(tr("pred.append_tip"), c.id, c.logit);
       } else {
-        ImGui::SetTooltip("id %d is a piece of a multi-byte character: appended alone it would not be valid text", c.id);
+        ImGui::SetTooltip(tr("pred.piece_tip"), c.id);
       }
     }
     ImGui::SameLine();
@@ -273,7 +273,7 @@ void draw_token_classification(App& app) {
   const int T = std::min(app_n_tokens(app), static_cast<int>(enc.ids.size()));
   const int C = act.logit_cols;
   if (C <= 0 || act.logits.size() < static_cast<size_t>(T) * C) {
-    ImGui::TextDisabled("No classifier output for this run.");
+    ImGui::TextDisabled("%s", tr("pred.no_classifier"));
     return;
   }
   std::vector<int> ids;
@@ -303,8 +303,7 @@ void draw_token_classification(App& app) {
   ImGui::SameLine();
   ImGui::TextDisabled("(?)");
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("B- begins an entity, I- continues it, O is outside any entity.\nClick a character: it becomes "
-                      "the query token, so the views show what it looks at when it is tagged.");
+    ImGui::SetTooltip("%s", tr("pred.bio_help"));
 
   // Tokens as boxes: the token on top, its tag below; spans share a background.
   const float tag_fs = fs * 0.7f;
@@ -339,7 +338,7 @@ void draw_token_classification(App& app) {
     if (hovered) {
       app.hover_query = i;
       hovered_any = true;
-      ImGui::SetTooltip("%s: %s (%.0f%%)\nclick: make it the query token", label.c_str(), tag.c_str(), probs[i] * 100);
+      ImGui::SetTooltip(tr("pred.tag_tip"), label.c_str(), tag.c_str(), probs[i] * 100);
     }
     ImGui::PopID();
   }
@@ -352,7 +351,7 @@ void draw_token_classification(App& app) {
 
   // The entities as a list: text, type, confidence.
   ImGui::Spacing();
-  if (spans.empty()) ImGui::TextDisabled("no entities found");
+  if (spans.empty()) ImGui::TextDisabled("%s", tr("pred.no_entities"));
   for (size_t s = 0; s < spans.size(); ++s) {
     const EntitySpan& sp = spans[s];
     std::string text;
@@ -383,10 +382,10 @@ void draw_sequence_classification(App& app) {
   const Activations& act = app.run.act;
   const int C = act.logit_cols;
   if (C <= 0 || act.logits.size() < static_cast<size_t>(C)) {
-    ImGui::TextDisabled("No classifier output for this run.");
+    ImGui::TextDisabled("%s", tr("pred.no_classifier"));
     return;
   }
-  ImGui::TextUnformatted("label of the whole input (from [CLS]):");
+  ImGui::TextUnformatted(tr("pred.seq_label"));
   for (const Candidate& c : top_k_softmax(act.logits.data(), C, C)) {
     std::string name = c.id < static_cast<int>(cfg.labels.size()) ? cfg.labels[c.id] : std::to_string(c.id);
     ImGui::Text("%-12s", name.c_str());
@@ -399,38 +398,33 @@ void draw_sequence_classification(App& app) {
 
 void draw_predictions_panel(App& app) {
   help_marker_here(
-      "What the model predicts for this input.\n- BERT (masked LM): the 5 most likely tokens at each [MASK], with "
-      "their probabilities. Click a token of the input to mask it; click a guess to fill it in.\n- GPT-2: the 10 "
-      "most likely next tokens. Click one to append it and run again: this is how text generation works, one token "
-      "at a time, and you can watch the attention grow.\n- NER models: each character's tag (B- begins an entity, "
-      "I- continues it, O is outside), entities coloured by type.\nSwitch heads off in the knockout panel and watch "
-      "these predictions change.");
+      tr("pred.help"));
   if (!app.model || !app.run.valid || app_n_tokens(app) == 0) {
     ImGui::SameLine();
-    ImGui::TextDisabled("No run yet.");
+    ImGui::TextDisabled("%s", tr("pred.no_run"));
     return;
   }
   ImGui::SameLine();
   const ModelConfig& cfg = app.model->model.config();
   switch (cfg.head) {
     case HeadKind::MaskedLM:
-      ImGui::TextDisabled("masked language model");
+      ImGui::TextDisabled("%s", tr("pred.kind_mlm"));
       draw_masked_lm(app);
       break;
     case HeadKind::CausalLM:
-      ImGui::TextDisabled("next-token prediction");
+      ImGui::TextDisabled("%s", tr("pred.kind_causal"));
       draw_causal_lm(app);
       break;
     case HeadKind::TokenClassification:
-      ImGui::TextDisabled("token classification (%d labels)", static_cast<int>(cfg.labels.size()));
+      ImGui::TextDisabled(tr("pred.kind_token"), static_cast<int>(cfg.labels.size()));
       draw_token_classification(app);
       break;
     case HeadKind::SequenceClassification:
-      ImGui::TextDisabled("sequence classification");
+      ImGui::TextDisabled("%s", tr("pred.kind_seq"));
       draw_sequence_classification(app);
       break;
     case HeadKind::None:
-      ImGui::TextDisabled("this checkpoint has no prediction head: attention only");
+      ImGui::TextDisabled("%s", tr("pred.kind_none"));
       break;
   }
 }

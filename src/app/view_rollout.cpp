@@ -34,32 +34,27 @@ void draw_rollout_view(App& app) {
   ViewState& v = app.view;
   const int L = app_n_layers(app), T = app_n_tokens(app);
   help_marker_here(
-      "Left: the selected layer's attention averaged over its heads. Right: attention rollout (Abnar & Zuidema "
-      "2020) — how much each input token can have flowed into each position after this many layers. Rollout adds "
-      "the residual connection as 0.5*identity to each layer's head average, renormalises the rows, and multiplies "
-      "the layers together: R = A_l ... A_1 A_0. Deep layers mix everything, so their own attention says little "
-      "about which inputs matter; rollout follows the mixing back to the words.\n\nRows are queries (who looks), "
-      "columns are keys (who is looked at). Click a cell to pin its row's token as the query.");
+      tr("rollout.help"));
   if (!app.run.valid || T == 0 || L == 0) {
     ImGui::SameLine();
-    ImGui::TextDisabled("No attention yet: type some text.");
+    ImGui::TextDisabled("%s", tr("view.no_attention"));
     return;
   }
   app_update_grid(app);
   v.layer = std::clamp(v.layer, 0, L - 1);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
-  ImGui::SliderInt("layer##rollout", &v.layer, 0, L - 1);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("rollout through layers 0..%d", v.layer);
+  ImGui::SliderInt(tr_id("rollout.layer"), &v.layer, 0, L - 1);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip(tr("rollout.layer_tip"), v.layer);
   // Rollout spreads weight thin (about 1/T per cell after a few layers), so the linear colours of the Options panel
   // leave it black: this view's own colour scale, applied only while its two heatmaps are added.
   static int scale_choice = 1;  // 0 = as in Options, 1 = sqrt, 2 = log
-  const char* scale_names[] = {"as in Options", "sqrt", "log"};
+  const char* scale_names[] = {tr("rollout.scale_options"), tr("opt.sqrt"), tr("opt.log")};
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
-  ImGui::Combo("colour scale##rollout", &scale_choice, scale_names, 3);
+  ImGui::Combo(tr_id("rollout.scale"), &scale_choice, scale_names, 3);
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("rollout weights are small and even; sqrt or log colours make their differences visible");
+    ImGui::SetTooltip("%s", tr("rollout.scale_tip"));
   const int G = app.grid.n > 0 ? app.grid.n : T;
 
   // Which query the bar list follows: pinned, else hovered, else [CLS] for BERT / the last token for GPT-2.
@@ -76,7 +71,7 @@ void draw_rollout_view(App& app) {
 
   int hover_row = -1, hover_col = -1, hover_src = -1;
   const HeatSource srcs[2] = {HeatSource::HeadMean, HeatSource::Rollout};
-  const char* titles[2] = {"mean over heads, layer %d", "rollout through layer %d"};
+  const char* titles[2] = {tr("rollout.mean_title"), tr("rollout.rollout_title")};
   for (int s = 0; s < 2; ++s) {
     if (s) ImGui::SameLine(0, fs);
     ImGui::BeginGroup();
@@ -111,15 +106,15 @@ void draw_rollout_view(App& app) {
     const float* m = app_grid_matrix(app, srcs[hover_src], v.layer, 0);
     ImGui::BeginTooltip();
     ImGui::Text("%s -> %s", grid_label(app, hover_row).c_str(), grid_label(app, hover_col).c_str());
-    if (m) ImGui::Text("%s: %.4f", hover_src == 0 ? "mean attention" : "rollout", m[static_cast<size_t>(hover_row) * G + hover_col]);
-    ImGui::TextDisabled("click: pin this row's token as the query");
+    if (m) ImGui::Text("%s: %.4f", hover_src == 0 ? tr("rollout.mean") : tr("rollout.rollout"), m[static_cast<size_t>(hover_row) * G + hover_col]);
+    ImGui::TextDisabled("%s", tr("rollout.tip_click"));
     ImGui::EndTooltip();
   }
 
   // Bar list: the keys the query draws most from, by rollout.
   ImGui::SameLine(0, fs);
   ImGui::BeginGroup();
-  ImGui::Text("rollout from %s", grid_label(app, gq).c_str());
+  ImGui::Text(tr("rollout.from"), grid_label(app, gq).c_str());
   const float* roll = app_grid_matrix(app, HeatSource::Rollout, v.layer, 0);
   const float* mean = app_grid_matrix(app, HeatSource::HeadMean, v.layer, 0);
   if (roll) {
@@ -151,10 +146,10 @@ void draw_rollout_view(App& app) {
       std::snprintf(buf, sizeof buf, "%.3f", row[j]);
       dl->AddText(ImVec2(o.x + label_w + bar_w + 4, o.y + 2), ImGui::GetColorU32(ImGuiCol_TextDisabled), buf);
       if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("%s: rollout %.4f, this layer's mean attention %.4f (the tick)", lab.c_str(), row[j],
+        ImGui::SetTooltip(tr("rollout.tip_bar"), lab.c_str(), row[j],
                           mean ? mean[static_cast<size_t>(gq) * G + j] : 0.0f);
     }
-    ImGui::TextDisabled("bar: rollout; tick: this layer alone");
+    ImGui::TextDisabled("%s", tr("rollout.bar_legend"));
   }
   ImGui::EndGroup();
 }

@@ -1,6 +1,7 @@
 // The share-link codec: ViewState to and from the URL fragment (readable and compact forms; format in view_state.h).
 // Std only: no ImGui, no emscripten, no printing. Links are untrusted input: nothing here throws, asserts or aborts.
 #include "view_state.h"
+#include "i18n.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -502,6 +503,7 @@ std::string encode_with(const ViewState& s, Escape escape) {
     }
   }
   if (s.embed) out += "&embed=1";
+  if (!s.lang.empty()) out += "&lang=" + s.lang;
   return out;
 }
 
@@ -582,7 +584,7 @@ std::string tour_part(const ViewState& s, Escape escape) {
 
 constexpr const char* kKnownKeys[] = {"model", "hash",  "text",      "pair", "view",  "layer", "head", "token",
                                       "cmap",  "scale", "threshold", "hide", "merge", "ko",    "embed", "step", "at",
-                                      "rev", "vs", "vshash"};
+                                      "rev",   "vs",    "vshash",    "lang"};
 
 class Decoder {
  public:
@@ -644,7 +646,7 @@ class Decoder {
       if (++unknown <= 5) names += (unknown > 1 ? ", " : "") + (key.empty() ? std::string("(a value without a key)") : quoted(key));
     }
     if (unknown > 5) names += " and " + std::to_string(unknown - 5) + " more";
-    if (unknown > 0) note("ignored unknown link keys: " + names);
+    if (unknown > 0) note(trf("link.unknown_keys", names.c_str()));
   }
 
   // The value of `key` percent-decoded into valid UTF-8 (problems noted); false when the key is absent.
@@ -705,8 +707,8 @@ class Decoder {
         return;
       }
     }
-    note(key + "=" + quoted(raw) + " is not one of " + join_names(names) + "; using " +
-         names[static_cast<size_t>(*field)]);
+    note(trf("link.not_one_of", key.c_str(), quoted(raw).c_str(), join_names(names).c_str(),
+             names[static_cast<size_t>(*field)]));
   }
 
   void apply_bool(const Entries& entries, const std::string& key, bool* field) {
@@ -719,6 +721,15 @@ class Decoder {
     }
     if (!parse_bool(trim(raw), field))
       note(key + "=" + quoted(raw) + " is not 1 or 0; using " + (*field ? "1" : "0"));
+  }
+
+  // lang=en|zh (also en-US, zh-CN...: written back as en / zh); anything else keeps the current language.
+  void apply_lang(const Entries& entries) {
+    std::string raw;
+    if (!value(entries, "lang", &raw)) return;
+    Lang l;
+    if (lang_from_code(std::string(trim(raw)), &l)) s_->lang = lang_code(l);
+    else note(trf("link.bad_lang", quoted(raw).c_str()));
   }
 
   void apply_model(const Entries& entries) {
@@ -873,6 +884,7 @@ class Decoder {
                                                      {"token", Merge::Tokens}, {"word", Merge::Words}});
     apply_knocked_out(e);
     apply_bool(e, "embed", &s_->embed);
+    apply_lang(e);
     apply_tour(e);
   }
 
@@ -931,7 +943,7 @@ bool ViewState::operator==(const ViewState& o) const {
          layer == o.layer && head == o.head && token == o.token && colormap == o.colormap && scale == o.scale &&
          threshold == o.threshold && hide_special == o.hide_special && merge == o.merge &&
          knocked_out == o.knocked_out && embed == o.embed && tour == o.tour && at == o.at && vs == o.vs &&
-         vs_hash == o.vs_hash;
+         vs_hash == o.vs_hash && lang == o.lang;
 }
 
 const char* view_name(ViewKind v) { return kViewNames[static_cast<size_t>(v)]; }
@@ -1122,18 +1134,15 @@ void clamp_to_model(ViewState* s, int n_layers, int n_heads, int n_tokens, std::
     if (notices) notices->push_back(std::move(msg));
   };
   if (n_layers > 0 && (s->layer < 0 || s->layer >= n_layers)) {
-    note("layer=" + std::to_string(s->layer) + " is out of range: the model has " + std::to_string(n_layers) +
-         " layers (0 to " + std::to_string(n_layers - 1) + "); showing layer 0, the default");
+    note(trf("link.layer_range", s->layer, n_layers, n_layers - 1));
     s->layer = 0;
   }
   if (n_heads > 0 && (s->head < 0 || s->head >= n_heads)) {
-    note("head=" + std::to_string(s->head) + " is out of range: the model has " + std::to_string(n_heads) +
-         " heads (0 to " + std::to_string(n_heads - 1) + "); showing head 0, the default");
+    note(trf("link.head_range", s->head, n_heads, n_heads - 1));
     s->head = 0;
   }
   if (n_tokens >= 0 && s->token != -1 && (s->token < 0 || s->token >= n_tokens)) {
-    note("token=" + std::to_string(s->token) + " is out of range: the input has " + std::to_string(n_tokens) +
-         " tokens; no token pinned");
+    note(trf("link.token_range", s->token, n_tokens));
     s->token = -1;
   }
   if (n_layers > 0 && n_heads > 0 && !s->knocked_out.empty()) {

@@ -33,6 +33,8 @@
 //              and shape as model= (else refused with a message)
 //   vshash     the vs= model's files hash (user:<name>) or        none
 //              revision (hf:<org/name>), as hash= / rev= above
+//   lang       en | zh: the page's language (also en-US, zh-CN,   the browser's language
+//              zh-Hans...; written back as en / zh)
 //   z          the compact form, see below
 // Booleans also accept true/false, yes/no, on/off, and a bare key (`&embed`) means 1. Keys and the words above are
 // case-insensitive. Ranges against the model (layer < n_layers, ...) are checked by clamp_to_model.
@@ -124,6 +126,7 @@ struct ViewState {
   Merge merge = Merge::Tokens;
   std::vector<HeadRef> knocked_out;    // heads switched off, sorted, unique (normalize_knocked_out)
   bool embed = false;                  // hide side panels (iframes in slides)
+  std::string lang;                    // "en" | "zh" | "" (none: the browser's language), link key lang=
   std::vector<TourStep> tour;          // lesson tour (empty = none); the fields above are the link's own keys
   int at = 0;                          // current tour step, 0-based (0 when there is no tour)
   std::string vs;                      // compare with this model (link key vs=; "" = no comparison), same forms as model

@@ -14,8 +14,9 @@ namespace attnviz {
 namespace {
 
 enum Column { kThumb, kLayer, kHead, kEntropy, kDistance, kCls, kSep, kSelf, kPrev, kNext, kColumns };
-const char* kColumnNames[kColumns] = {"", "layer", "head", "entropy", "distance", "[CLS]", "[SEP]", "self", "prev", "next"};
-const char* kStatNames[] = {"entropy", "mean distance", "on [CLS]", "on [SEP]", "on self", "on previous", "on next"};
+// Keys of the string tables (i18n.h), or "" / a token name shown as is.
+const char* kColumnNames[kColumns] = {"", "stats.col_layer", "stats.col_head", "stats.col_entropy", "stats.col_distance", "[CLS]", "[SEP]", "stats.col_self", "stats.col_prev", "stats.col_next"};
+const char* kStatNames[] = {"stats.col_entropy", "stats.mean_distance", "stats.on_cls", "stats.on_sep", "stats.on_self", "stats.on_prev", "stats.on_next"};
 
 float stat_value(const HeadStats& s, int column) {
   switch (column) {
@@ -38,17 +39,10 @@ void draw_stats_view(App& app) {
   ViewState& v = app.view;
   const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
   help_marker_here(
-      "Numbers that describe what each head does, averaged over the query rows:\n"
-      "- entropy: how spread out the attention is (0 = one key only; log T = even over all T tokens)\n"
-      "- distance: how far away (in tokens) the attended keys are on average\n"
-      "- [CLS] / [SEP]: share of attention on those tokens (GPT-2: on the first token / <|endoftext|>) — heads "
-      "often park attention there when they have nothing to do\n"
-      "- self / prev / next: share on the token itself, the one before, the one after (positional heads)\n\n"
-      "The grid colours every head by one statistic; the table sorts by any column (click its header). Click a "
-      "cell, a row or a thumbnail to select that head in every view.");
+      tr("stats.help"));
   if (!app.run.valid || T == 0 || L == 0 || H == 0 || static_cast<int>(app.run.stats.size()) < L * H) {
     ImGui::SameLine();
-    ImGui::TextDisabled("No statistics yet: type some text.");
+    ImGui::TextDisabled("%s", tr("stats.none"));
     return;
   }
   const std::vector<HeadStats>& stats = app.run.stats;
@@ -58,7 +52,9 @@ void draw_stats_view(App& app) {
   ImGui::SameLine();
   ImGui::SetNextItemWidth(fs * 9);
   int choice = g_grid_stat - kEntropy;
-  if (ImGui::Combo("grid colour", &choice, kStatNames, IM_ARRAYSIZE(kStatNames))) g_grid_stat = kEntropy + choice;
+  const char* stat_names[IM_ARRAYSIZE(kStatNames)];
+  for (int i = 0; i < IM_ARRAYSIZE(kStatNames); ++i) stat_names[i] = tr(kStatNames[i]);
+  if (ImGui::Combo(tr_id("stats.grid_colour"), &choice, stat_names, IM_ARRAYSIZE(kStatNames))) g_grid_stat = kEntropy + choice;
   float lo = 1e30f, hi = -1e30f;
   for (int i = 0; i < L * H; ++i) {
     float x = stat_value(stats[i], g_grid_stat);
@@ -90,7 +86,7 @@ void draw_stats_view(App& app) {
       if (l == v.layer && h == v.head)
         dl->AddRect(ImVec2(x, y), ImVec2(x + cell, y + cell), ImGui::GetColorU32(ImGuiCol_Text), 0, 0, 2);
       if (grid_hovered && m.x >= x && m.x < x + cell && m.y >= y && m.y < y + cell) {
-        ImGui::SetTooltip("layer %d head %d: %s %.3f", l, h, kStatNames[g_grid_stat - kEntropy], val);
+        ImGui::SetTooltip(tr("stats.tip_cell"), l, h, tr(kStatNames[g_grid_stat - kEntropy]), val);
         if (grid_clicked) {
           v.layer = l;
           v.head = h;
@@ -100,12 +96,12 @@ void draw_stats_view(App& app) {
   }
   ImGui::SameLine();
   ImGui::BeginGroup();
-  ImGui::TextDisabled("%s: %.3f (dark) .. %.3f (bright)", kStatNames[g_grid_stat - kEntropy], lo, hi);
+  ImGui::TextDisabled(tr("stats.range"), tr(kStatNames[g_grid_stat - kEntropy]), lo, hi);
   const HeadStats& sel = stats[std::clamp(v.layer, 0, L - 1) * H + std::clamp(v.head, 0, H - 1)];
-  ImGui::Text("selected: layer %d head %d", v.layer, v.head);
-  ImGui::Text("entropy %.2f nats (uniform over %d tokens: %.2f)", sel.entropy, T, std::log(static_cast<float>(T)));
-  ImGui::Text("mean distance %.2f tokens", sel.mean_distance);
-  ImGui::Text("[CLS] %.0f%%  [SEP] %.0f%%  self %.0f%%  prev %.0f%%  next %.0f%%", sel.cls * 100, sel.sep * 100,
+  ImGui::Text(tr("stats.selected"), v.layer, v.head);
+  ImGui::Text(tr("stats.entropy"), sel.entropy, T, std::log(static_cast<float>(T)));
+  ImGui::Text(tr("stats.distance"), sel.mean_distance);
+  ImGui::Text(tr("stats.shares"), sel.cls * 100, sel.sep * 100,
               sel.self * 100, sel.prev * 100, sel.next * 100);
   ImGui::EndGroup();
 
@@ -120,7 +116,7 @@ void draw_stats_view(App& app) {
     if (c == kThumb) cf |= ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_WidthFixed;
     if (c == kLayer) cf |= ImGuiTableColumnFlags_DefaultSort;
     if (c >= kCls) cf |= ImGuiTableColumnFlags_PreferSortDescending;
-    ImGui::TableSetupColumn(kColumnNames[c], cf, c == kThumb ? thumb : 0.0f, static_cast<ImGuiID>(c));
+    ImGui::TableSetupColumn(kColumnNames[c][0] && kColumnNames[c][0] != '[' ? tr_id(kColumnNames[c]) : kColumnNames[c], cf, c == kThumb ? thumb : 0.0f, static_cast<ImGuiID>(c));
   }
   ImGui::TableHeadersRow();
 

@@ -17,35 +17,30 @@ namespace {
 
 using json = nlohmann::json;
 
-// Every string the tour UI shows, in one place (the i18n work moves them into the language tables).
+// The keys (i18n.h) of every string the tour UI shows.
 struct TourText {
-  const char* back = "Back";
-  const char* next = "Next";
-  const char* count = "%d / %d";  // step k of n (1-based)
-  const char* step_item = "%d. %s";  // the step list: number and the caption's first line
-  const char* back_tip = "The previous step of the tour";
-  const char* next_tip = "The next step of the tour (its view, whatever you changed meanwhile)";
-  const char* steps_tip = "Click a step to go there. Between steps you can explore freely: Next and Back bring "
-                          "the tour's views back.";
-  const char* no_caption = "(no caption)";
-  const char* panel_help = "A lesson tour is a list of views, each with a caption, that runs from one link. Set up a "
-                           "view, press Add step and write what students should see. Steps keep only what changed "
-                           "from the step before. Copy tour link gives the link that opens the tour at its first "
-                           "step.";
-  const char* add_step = "Add step";
-  const char* add_tip = "Record the current view (text, view, layer, head, token, options) as a new step after the "
-                        "current one";
-  const char* update_step = "Update step";
-  const char* update_tip = "Replace the current step's view by what the page shows now (the caption stays)";
-  const char* caption = "Caption of step %d (**bold**, line breaks)";
-  const char* up = "Move up";
-  const char* down = "Move down";
-  const char* remove = "Delete step";
-  const char* copy = "Copy tour link";
-  const char* copy_tip = "Copy a link that opens this tour at its first step, on this model";
-  const char* copied = "Tour link copied ✓";
-  const char* none = "No tour yet.";
-  const char* model_note = "A tour runs on the model of its link; steps cannot switch models.";
+  const char* back = "tour.back";
+  const char* next = "tour.next";
+  const char* count = "tour.count";  // step k of n (1-based)
+  const char* step_item = "tour.step_item";  // the step list: number and the caption's first line
+  const char* back_tip = "tour.back_tip";
+  const char* next_tip = "tour.next_tip";
+  const char* steps_tip = "tour.steps_tip";
+  const char* no_caption = "tour.no_caption";
+  const char* panel_help = "tour.panel_help";
+  const char* add_step = "tour.add_step";
+  const char* add_tip = "tour.add_tip";
+  const char* update_step = "tour.update_step";
+  const char* update_tip = "tour.update_tip";
+  const char* caption = "tour.caption";
+  const char* up = "tour.up";
+  const char* down = "tour.down";
+  const char* remove = "tour.remove";
+  const char* copy = "tour.copy";
+  const char* copy_tip = "tour.copy_tip";
+  const char* copied = "tour.copied";
+  const char* none = "tour.none";
+  const char* model_note = "tour.model_note";
 };
 const TourText kText;
 
@@ -105,7 +100,7 @@ std::string step_title(const TourStep& s) {
     }
     t.push_back(s.say[i]);
   }
-  if (t.empty()) return kText.no_caption;
+  if (t.empty()) return tr(kText.no_caption);
   size_t chars = 0, i = 0;
   for (; i < t.size() && chars < 30; ++i)
     if ((static_cast<unsigned char>(t[i]) & 0xC0) != 0x80) ++chars;
@@ -210,7 +205,7 @@ std::vector<TourExample> make_examples() {
              "**Find heads yourself.** Sort the table by a column (previous, next, [CLS], [SEP], entropy) to find "
              "heads with the same habit in other layers."),
     };
-    out.push_back({"Tour: Chinese NER (zh-bert-ner-mini)", encode_fragment(s)});
+    out.push_back({"tour.example_ner", encode_fragment(s)});
   }
   {
     ViewState s;
@@ -233,7 +228,7 @@ std::vector<TourExample> make_examples() {
              "attention says where it looks, not what the model will say.\nClick a guess to append it and watch "
              "the next step."),
     };
-    out.push_back({"Tour: GPT-2 generation (gpt2-mini)", encode_fragment(s)});
+    out.push_back({"tour.example_gpt2", encode_fragment(s)});
   }
   {
     ViewState s;
@@ -255,7 +250,7 @@ std::vector<TourExample> make_examples() {
              "In the last layer, head 3 spreads [MASK]'s attention: 霜 32%, 月 20%, 上 9%. The guess draws on "
              "the whole line, not only its neighbours.\nTry another text with [MASK] in it."),
     };
-    out.push_back({"Tour: BERT's [MASK] (zh-bert-mini)", encode_fragment(s)});
+    out.push_back({"tour.example_mask", encode_fragment(s)});
   }
   return out;
 }
@@ -424,27 +419,27 @@ void draw_tour_bar(App& app) {
   ImGui::BeginChild("##tour_steps", ImVec2(list_w, 0), false);
   for (int i = 0; i < n; ++i) {
     char label[200];
-    const int used = std::snprintf(label, sizeof label, kText.step_item, i + 1, step_title(app.view.tour[i]).c_str());
+    const int used = std::snprintf(label, sizeof label, tr(kText.step_item), i + 1, step_title(app.view.tour[i]).c_str());
     std::snprintf(label + std::clamp(used, 0, 150), sizeof label - 150, "##tour_step%d", i);
     note_glyphs(label);
     if (ImGui::Selectable(label, i == k)) tour_go(app, i);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kText.steps_tip);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(kText.steps_tip));
   }
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("##tour_caption", ImVec2(0, 0), false);
   ImGui::BeginDisabled(k == 0);
-  if (ImGui::Button(kText.back)) tour_go(app, k - 1);
+  if (ImGui::Button(tr_id(kText.back))) tour_go(app, k - 1);
   ImGui::EndDisabled();
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", kText.back_tip);
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", tr(kText.back_tip));
   ImGui::SameLine();
   ImGui::BeginDisabled(k + 1 >= n);
-  if (ImGui::Button(kText.next)) tour_go(app, k + 1);
+  if (ImGui::Button(tr_id(kText.next))) tour_go(app, k + 1);
   ImGui::EndDisabled();
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", kText.next_tip);
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", tr(kText.next_tip));
   ImGui::SameLine();
   ImGui::AlignTextToFramePadding();
-  ImGui::Text(kText.count, k + 1, n);
+  ImGui::Text(tr(kText.count), k + 1, n);
   draw_caption(step.say, std::max(100.0f, ImGui::GetContentRegionAvail().x - 8), false);
   ImGui::EndChild();
   ImGui::EndChild();
@@ -452,42 +447,42 @@ void draw_tour_bar(App& app) {
 }
 
 void draw_tour_panel(App& app) {
-  help_marker_here(kText.panel_help);
+  help_marker_here(tr(kText.panel_help));
   ImGui::SameLine();
-  if (ImGui::Button(kText.add_step)) tour_add_step(app);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kText.add_tip);
+  if (ImGui::Button(tr_id(kText.add_step))) tour_add_step(app);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(kText.add_tip));
   const int n = static_cast<int>(app.view.tour.size());
   if (n == 0) {
-    ImGui::TextDisabled("%s", kText.none);
+    ImGui::TextDisabled("%s", tr(kText.none));
     return;
   }
   ImGui::SameLine();
-  if (ImGui::Button(kText.update_step)) tour_update_step(app);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kText.update_tip);
+  if (ImGui::Button(tr_id(kText.update_step))) tour_update_step(app);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(kText.update_tip));
   const int k = std::clamp(app.view.at, 0, n - 1);
-  ImGui::Text(kText.caption, k + 1);
+  ImGui::Text(tr(kText.caption), k + 1);
   ui_text_box("say", &app.view.tour[k].say, ImGui::GetTextLineHeight() * 4);
   app.tour_base.tour = app.view.tour;
   ImGui::BeginDisabled(k == 0);
-  if (ImGui::Button(kText.up)) tour_move_step(app, k, k - 1);
+  if (ImGui::Button(tr_id(kText.up))) tour_move_step(app, k, k - 1);
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(k + 1 >= n);
-  if (ImGui::Button(kText.down)) tour_move_step(app, k, k + 1);
+  if (ImGui::Button(tr_id(kText.down))) tour_move_step(app, k, k + 1);
   ImGui::EndDisabled();
   ImGui::SameLine();
-  if (ImGui::Button(kText.remove)) tour_delete_step(app, k);
+  if (ImGui::Button(tr_id(kText.remove))) tour_delete_step(app, k);
   static double copied_at = -1;
-  if (ImGui::Button(kText.copy)) {
+  if (ImGui::Button(tr_id(kText.copy))) {
     copy_link(app, tour_fragment(app, true));
     copied_at = ImGui::GetTime();
   }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kText.copy_tip);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(kText.copy_tip));
   if (copied_at > 0 && ImGui::GetTime() - copied_at < 2.0) {
     ImGui::SameLine();
-    ImGui::TextUnformatted(kText.copied);
+    ImGui::TextUnformatted(tr(kText.copied));
   }
-  ImGui::TextDisabled("%s", kText.model_note);
+  ImGui::TextDisabled("%s", tr(kText.model_note));
 }
 
 }  // namespace attnviz

@@ -64,6 +64,14 @@ EM_JS(char*, js_page_url, (), {
   stringToUTF8(s, p, n);
   return p;
 });
+// The browser's preferred language ("zh-CN", "en-US"...): the page's language when a link has no lang=.
+EM_JS(char*, js_browser_language, (), {
+  var s = (navigator.languages && navigator.languages[0]) || navigator.language || '';
+  var n = lengthBytesUTF8(s) + 1;
+  var p = _malloc(n);
+  stringToUTF8(s, p, n);
+  return p;
+});
 EM_JS(char*, js_initial_hash, (), {
   var s = location.hash.replace(/^#/, '');
   var n = lengthBytesUTF8(s) + 1;
@@ -208,7 +216,7 @@ void sync_hash() {
 void export_png(ImDrawData* dd, const std::string& name, float scale) {
   int w = static_cast<int>(dd->DisplaySize.x * scale), h = static_cast<int>(dd->DisplaySize.y * scale);
   if (w <= 0 || h <= 0 || w > 8192 || h > 8192) {
-    app_set_error(g_app, "PNG export: the page is too large to save at this scale");
+    app_set_error(g_app, tr("app.png_too_large"));
     return;
   }
   GLuint fbo = 0, tex = 0;
@@ -641,6 +649,12 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
   j["uploads"] = g_renderer.uploads();
   j["gpu_bytes"] = g_renderer.gpu_bytes();
   j["glyphs"] = fonts_glyph_count();
+  {
+    std::string zh;  // the Chinese table's text: all of it must be in the atlas while the page shows Chinese
+    for (const StringEntry& e : strings_zh()) zh += e.text;
+    j["zh_missing_glyphs"] = fonts_missing_glyphs(zh);
+    j["lang"] = lang_code(ui_lang());
+  }
   j["renderer"] = g_renderer.ready() ? "ok" : g_renderer.error();
   j["runs"] = g_app.run_count;
   j["busy"] = app_busy(g_app);
@@ -683,7 +697,7 @@ int main() {
   io.ImeSetInputScreenPosFn = [](int x, int y) { js_ime_pos(x, y); };
   ui_setup_style(1.0f);
   if (!g_renderer.init("#version 300 es\nprecision highp float;\nprecision highp int;\n"))
-    app_set_error(g_app, g_renderer.error() + " (heatmaps are drawn without the GPU shader)");
+    app_set_error(g_app, trf("app.no_gpu_shader", g_renderer.error().c_str()));
   g_app.renderer = &g_renderer;
   g_app.engine = &g_engine;
   g_app.recycle_runs = true;  // the next result's buffers are the run before the current one's (attnviz_engine_begin)
@@ -702,6 +716,10 @@ int main() {
     g_png_name = name;
     g_png_scale = scale > 0 ? scale : 2;
   };
+  {
+    Lang browser = Lang::En;
+    if (lang_from_code(take_js_string(js_browser_language()), &browser)) set_default_ui_lang(browser);
+  }
   // The link's state first: it names the model to load.
   attnviz_apply_fragment(take_js_string(js_initial_hash()).c_str());
   EM_ASM({ attnvizGlue.started(); });
