@@ -288,7 +288,11 @@ void ui_setup_style(float pixel_ratio) {
 void ui_frame(App& app) {
   ui_items_new_frame();
   // The language: the link's lang=, else the browser's. The Chinese table's characters join the font atlas once.
-  static bool zh_glyphs = false;
+  static bool zh_glyphs = false, switch_glyphs = false;
+  if (!switch_glyphs) {  // the switch shows "中文" in the English interface too
+    note_glyphs(tr_in(Lang::Zh, "lang.zh"));
+    switch_glyphs = true;
+  }
   if (sync_ui_lang(app.view.lang) == Lang::Zh && !zh_glyphs) {
     for (const StringEntry& e : strings_zh()) note_glyphs(e.text);
     zh_glyphs = true;
