@@ -212,3 +212,25 @@ TEST_CASE("compare link: vs= round-trips in the readable and compact forms; bad 
   CHECK(d.state.vs == "zh-bert-mini");
   CHECK(d.state.view == ViewKind::Compare);
 }
+
+TEST_CASE("compare engine: a tokenizer larger than config.json's vocab_size is refused by both loads") {
+  // Tokenizer files from another model: vocab.txt with more tokens than the embedding has rows.
+  FileMap files = compare_model_files("zh-bert-mini");
+  static std::string vocab;
+  vocab = std::string(files.at("vocab.txt"));
+  if (!vocab.empty() && vocab.back() != '\n') vocab += '\n';
+  for (int i = 0; i < 40; i++) vocab += "[extra" + std::to_string(i) + "]\n";
+  files["vocab.txt"] = vocab;
+  files.erase("tokenizer.json");  // so vocab.txt is the tokenizer
+  EngineCore core;
+  ModelInfo info;
+  Status st = core.load(files, "mixed", true, &info);
+  CHECK_FALSE(st.ok);
+  CHECK(st.message.find("says vocab_size") != std::string::npos);
+  REQUIRE(core.load(compare_model_files("zh-bert-mini"), "zh-bert-mini", false, &info).ok);
+  ModelInfo ci;
+  st = core.load_compare(files, "mixed", true, &ci);
+  CHECK_FALSE(st.ok);
+  CHECK(st.message.find("says vocab_size") != std::string::npos);
+  CHECK_FALSE(core.compare_loaded());
+}

@@ -41,6 +41,17 @@ function copyIn(bytes) {
   return p;
 }
 
+// Hands `files` ({name, bytes: ArrayBuffer}) to the engine: each one's bytes copied once into a buffer the engine
+// owns from then on (engine_add_file); the JS copy is dropped as soon as it is in.
+function handOver(files) {
+  for (const f of files) {
+    const bytes = new Uint8Array(f.bytes);
+    const p = copyIn(bytes);
+    Module.ccall('engine_add_file', null, ['string', 'number', 'number'], [f.name, p, bytes.length]);
+    f.bytes = null;
+  }
+}
+
 self.onmessage = async (e) => {
   const m = e.data;
   try {
@@ -53,23 +64,13 @@ self.onmessage = async (e) => {
     await ready;
     if (m.type === 'load') {
       Module._engine_load_begin();  // frees the last result's buffers for the new files
-      for (const f of m.files) {
-        const bytes = new Uint8Array(f.bytes);
-        const p = copyIn(bytes);
-        Module.ccall('engine_add_file', null, ['string', 'number', 'number'], [f.name, p, bytes.length]);
-        f.bytes = null;
-      }
+      handOver(m.files);
       const r = JSON.parse(Module.ccall('engine_load', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
       self.postMessage({ type: 'loaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '',
         heap: heapBytes() });
     } else if (m.type === 'loadCompare') {  // a second model for "what did fine-tuning change?"
-      Module._engine_load_begin();
-      for (const f of m.files) {
-        const bytes = new Uint8Array(f.bytes);
-        const p = copyIn(bytes);
-        Module.ccall('engine_add_file', null, ['string', 'number', 'number'], [f.name, p, bytes.length]);
-        f.bytes = null;
-      }
+      Module._engine_files_begin();  // the last run stays: summaries are still answered from it
+      handOver(m.files);
       const r = JSON.parse(Module.ccall('engine_load_compare', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
       self.postMessage({ type: 'compareLoaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '',
         heap: heapBytes() });
@@ -96,7 +97,7 @@ self.onmessage = async (e) => {
   } catch (err) {
     const msg = String(err && err.message || err);
     if (m.type === 'load' || m.type === 'loadCompare') {
-      if (self.Module && Module._engine_load_begin) Module._engine_load_begin();  // a failed load frees its files
+      if (self.Module && Module._engine_files_begin) Module._engine_files_begin();  // a failed load frees its files
       self.postMessage({ type: m.type === 'load' ? 'loaded' : 'compareLoaded', seq: m.seq, ok: false, info: null,
                          error: msg, heap: heapBytes() });
     }

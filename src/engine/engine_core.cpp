@@ -28,31 +28,41 @@ std::string files_hash(const FileMap& files) {
   return buf;
 }
 
+// Model + tokenizer from `files`, checked against each other (a tokenizer with more tokens than config.json's
+// vocab_size came from another model), and the ModelInfo both loads report. Nothing of the engine changes here.
+static Status load_model_and_tokenizer(const FileMap& files, const std::string& name, bool user,
+                                       const FileOwners* owners, Model* model, Tokenizer* tok, ModelInfo* info) {
+  Status st = Model::load(files, name, model, owners);
+  if (st) st = Tokenizer::load(files, name, tok);
+  if (!st) return st;
+  if (tok->vocab_size() > 0 && model->config().vocab_size > 0 && tok->vocab_size() > model->config().vocab_size)
+    return Status::error(name + ": the tokenizer has " + std::to_string(tok->vocab_size()) +
+                         " tokens but config.json says vocab_size " + std::to_string(model->config().vocab_size) +
+                         " (tokenizer files from another model?)");
+  ModelInfo m;
+  m.name = user ? "user:" + name : name;
+  m.hash = user ? files_hash(files) : std::string();
+  m.cfg = model->config();
+  m.mask_id = tok->mask_id();
+  m.mask_token = m.mask_id >= 0 ? tok->id_to_token(m.mask_id) : std::string();
+  m.cls_id = tok->cls_id();
+  m.sep_id = tok->sep_id();
+  m.eos_id = tok->eos_id();
+  m.byte_level = tok->kind() == TokenizerKind::ByteLevelBPE;
+  m.tokenizer_vocab = tok->vocab_size();
+  *info = std::move(m);
+  return Status::success();
+}
+
 Status EngineCore::load(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
                         const FileOwners* owners) {
   Model model;
   Tokenizer tok;
-  Status st = Model::load(files, name, &model, owners);
-  if (st) st = Tokenizer::load(files, name, &tok);
-  if (st && tok.vocab_size() > 0 && model.config().vocab_size > 0 && tok.vocab_size() > model.config().vocab_size) {
-    st = Status::error(name + ": the tokenizer has " + std::to_string(tok.vocab_size()) +
-                       " tokens but config.json says vocab_size " + std::to_string(model.config().vocab_size) +
-                       " (tokenizer files from another model?)");
-  }
+  ModelInfo m;
+  Status st = load_model_and_tokenizer(files, name, user, owners, &model, &tok, &m);
   if (!st) return st;
   model_ = std::move(model);
   tokenizer_ = std::move(tok);
-  ModelInfo m;
-  m.name = user ? "user:" + name : name;
-  m.hash = user ? files_hash(files) : std::string();
-  m.cfg = model_.config();
-  m.mask_id = tokenizer_.mask_id();
-  m.mask_token = m.mask_id >= 0 ? tokenizer_.id_to_token(m.mask_id) : std::string();
-  m.cls_id = tokenizer_.cls_id();
-  m.sep_id = tokenizer_.sep_id();
-  m.eos_id = tokenizer_.eos_id();
-  m.byte_level = tokenizer_.kind() == TokenizerKind::ByteLevelBPE;
-  m.tokenizer_vocab = tokenizer_.vocab_size();
   info_ = m;
   loaded_ = true;
   if (compare_loaded_)
@@ -78,15 +88,9 @@ Status EngineCore::load_compare(const FileMap& files, const std::string& name, b
                                 const FileOwners* owners) {
   Model model;
   Tokenizer tok;
-  Status st = Model::load(files, name, &model, owners);
-  if (st) st = Tokenizer::load(files, name, &tok);
-  if (!st) return st;
   ModelInfo m;
-  m.name = user ? "user:" + name : name;
-  m.hash = user ? files_hash(files) : std::string();
-  m.cfg = model.config();
-  m.tokenizer_vocab = tok.vocab_size();
-  m.byte_level = tok.kind() == TokenizerKind::ByteLevelBPE;
+  Status st = load_model_and_tokenizer(files, name, user, owners, &model, &tok, &m);
+  if (!st) return st;
   *info = m;
   if (loaded_) {
     const std::string why = compare_mismatch(model_.config(), tokenizer_, model.config(), tok);

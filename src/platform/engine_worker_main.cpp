@@ -38,14 +38,20 @@ extern "C" {
 EMSCRIPTEN_KEEPALIVE void engine_set_threads(int n) { parallel_set_threads(n); }
 EMSCRIPTEN_KEEPALIVE int engine_threads() { return parallel_threads(); }
 
-// A load begins: the last run's result is no longer needed (JS copied it out), so its memory is free for the
-// new model's files. The current model stays until the new one has loaded.
+// Files are about to be handed over: drops any left from an earlier hand-over (a failed load's). The last run stays.
+EMSCRIPTEN_KEEPALIVE void engine_files_begin() {
+  g_files.clear();
+  g_owners.clear();
+}
+
+// A load of a new current model begins: the last run's result is no longer needed (JS copied it out, and it belongs
+// to the outgoing model), so its memory is free for the new model's files. The current model stays until the new one
+// has loaded. A compare model's load calls engine_files_begin only: the last run keeps answering summaries.
 EMSCRIPTEN_KEEPALIVE void engine_load_begin() {
   g_result = RunResult();
   g_summary = RunResult();
   g_out = &g_result;
-  g_files.clear();
-  g_owners.clear();
+  engine_files_begin();
 }
 
 // JS mallocs `data` and fills it; the file owns it from here on (freed when neither the file map nor a model that
