@@ -18,6 +18,7 @@
 #else
 #include <ctime>
 #endif
+#include "analysis.h"
 #include "folder.h"
 #include "gemm.h"
 #include "input_line.h"
@@ -357,9 +358,10 @@ int cli_bench(int argc, char** argv) {
   }
   std::vector<std::string> v;
   std::string err;
-  if (!parse_args(argc, argv, {"--model", "--tokens", "--iters", "--lm", "--threads"}, &v, &err))
+  if (!parse_args(argc, argv, {"--model", "--tokens", "--iters", "--lm", "--threads", "--summaries"}, &v, &err))
     return fail("attnviz bench: " + err +
-                " (usage: attnviz bench --model DIR --tokens N [--iters K] [--lm all|none] [--threads N])");
+                " (usage: attnviz bench --model DIR --tokens N [--iters K] [--lm all|none] [--threads N]"
+                " [--summaries yes|no])");
   const int threads = v[4].empty() ? 1 : parse_positive(v[4]);
   if (threads < 1 || threads > kMaxThreads)
     return fail("attnviz bench: --threads must be 1.." + std::to_string(kMaxThreads));
@@ -371,6 +373,8 @@ int cli_bench(int argc, char** argv) {
   if (iters < 0) return fail("attnviz bench: --iters '" + v[2] + "' is not a positive integer");
   const std::string lm = v[3].empty() ? "all" : v[3];
   if (lm != "all" && lm != "none") return fail("attnviz bench: --lm must be all or none");
+  const std::string summaries = v[5].empty() ? "no" : v[5];
+  if (summaries != "yes" && summaries != "no") return fail("attnviz bench: --summaries must be yes or no");
 
   FolderFiles files;
   Status s = read_folder(dir, &files);
@@ -391,7 +395,14 @@ int cli_bench(int argc, char** argv) {
   parallel_set_threads(threads);
   s = model.forward(ids, {}, opt, &a);  // warm-up: sizes every buffer
   if (!s) return fail(dir + ": " + s.message);
-  std::vector<double> ms, cpu;
+  // --summaries yes: after each pass, what the engine computes for the rollout and stats views (head means, rollout,
+  // per-head stats; analysis.h), timed on its own: issue 10 asks that it add at most 10% to a pass.
+  const int L = c.n_layers, H = c.n_heads;
+  const size_t LTT = static_cast<size_t>(L) * T * T;
+  std::vector<float> head_mean, rollout;
+  std::vector<uint8_t> is_cls(T, 0), is_sep(T, 0);
+  if (T > 0) is_cls[0] = 1, is_sep[T - 1] = 1;
+  std::vector<double> ms, cpu, sum_ms;
   for (int i = 0; i < iters; i++) {
     const double c0 = cpu_ms();
     const auto t0 = std::chrono::steady_clock::now();
@@ -400,6 +411,17 @@ int cli_bench(int argc, char** argv) {
     const double c1 = cpu_ms();
     ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     cpu.push_back(c1 - c0);
+    if (summaries == "yes") {
+      const auto s0 = std::chrono::steady_clock::now();
+      head_mean.assign(LTT, 0.0f);
+      for (int l = 0; l < L; l++) mean_over_heads(a.attention(l, 0, H), H, T, head_mean.data() + l * T * T);
+      rollout.assign(LTT, 0.0f);
+      attention_rollout(a.attentions.data(), L, H, T, rollout.data());
+      const std::vector<HeadStats> stats = all_head_stats(a.attentions.data(), L, H, T, is_cls, is_sep);
+      const auto s1 = std::chrono::steady_clock::now();
+      if (stats.size() != static_cast<size_t>(L) * H) return fail("attnviz bench: the head stats came out short");
+      sum_ms.push_back(std::chrono::duration<double, std::milli>(s1 - s0).count());
+    }
   }
   const double median = median_of(ms);
   const double ms_min = *std::min_element(ms.begin(), ms.end());
@@ -414,6 +436,11 @@ int cli_bench(int argc, char** argv) {
               {"lm_head", lm},
               {"threads", threads},
               {"gemm", gemm_backend()}};
+  if (summaries == "yes") {
+    const double sm = median_of(sum_ms);
+    out["summaries_ms_median"] = std::round(sm * 1000) / 1000;
+    out["summaries_pct_of_pass"] = std::round(sm / median * 1000) / 10;
+  }
   std::printf("%s\n", out.dump().c_str());
   return 0;
 }

@@ -127,3 +127,27 @@ for (const cli of clis) {
 test('at least one CLI build is present', () => {
   assert.ok(clis.length > 0, 'build/native/attnviz or build/web/attnviz.js missing');
 });
+
+for (const cli of clis) {
+  test(`${cli.name}: bench times a pass (and the summaries with --summaries yes); bad options are refused`, () => {
+    const model = path.join(root, 'models/zh-bert-mini');
+    const r = attnviz(cli, ['bench', '--model', model, '--tokens', '16', '--iters', '2', '--lm', 'none', '--summaries', 'yes']);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out.trim());
+    assert.equal(j.tokens, 16);
+    assert.equal(j.iters, 2);
+    assert.ok(j.ms_median > 0, r.out);
+    assert.ok(j.summaries_ms_median >= 0 && Number.isFinite(j.summaries_pct_of_pass), r.out);
+    const plain = attnviz(cli, ['bench', '--model', model, '--tokens', '8', '--iters', '1']);
+    assert.equal(plain.code, 0, plain.err);
+    assert.equal(JSON.parse(plain.out.trim()).summaries_ms_median, undefined);
+    for (const bad of [['--summaries', 'maybe'], ['--tokens', '0'], ['--tokens', '100000'], ['--threads', '0']]) {
+      const args = ['bench', '--model', model, '--tokens', '8', '--iters', '1'];
+      const i = args.indexOf(bad[0]);
+      if (i >= 0) args[i + 1] = bad[1]; else args.push(...bad);
+      const b = attnviz(cli, args);
+      assert.notEqual(b.code, 0, `${bad.join(' ')} accepted`);
+      assert.match(b.err, /attnviz bench/, b.err);
+    }
+  });
+}
