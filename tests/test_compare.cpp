@@ -233,4 +233,44 @@ TEST_CASE("compare engine: a tokenizer larger than config.json's vocab_size is r
   CHECK_FALSE(st.ok);
   CHECK(st.message.find("says vocab_size") != std::string::npos);
   CHECK_FALSE(core.compare_loaded());
+
+TEST_CASE("compare link: an hf: vs= model's commit sha travels as vsrev= (readable and z=); vshash= still reads") {
+  ViewState s;
+  s.model = "zh-bert-ner-mini";
+  s.vs = "hf:attnviz-demo/zh-bert-mini";
+  s.vs_hash = "0123456789abcdef0123456789abcdef01234567";
+  const std::string f = encode_fragment(s);
+  CHECK(f.find("&vs=hf:attnviz-demo/zh-bert-mini&vsrev=0123456789abcdef0123456789abcdef01234567") != std::string::npos);
+  CHECK(f.find("vshash=") == std::string::npos);
+  DecodeResult d = decode_fragment(f);
+  CHECK(d.notices.empty());
+  CHECK(d.state == s);
+  d = decode_fragment(encode_fragment_compact(s));
+  CHECK(d.notices.empty());
+  CHECK(d.state == s);
+  // Links written before vsrev= existed carried the revision in vshash=.
+  d = decode_fragment("vs=hf:attnviz-demo/zh-bert-mini&vshash=0123456789abcdef0123456789abcdef01234567");
+  CHECK(d.notices.empty());
+  CHECK(d.state.vs_hash == s.vs_hash);
+  // hf:ORG/NAME@REV pins too; a branch or tag is a revision.
+  d = decode_fragment("vs=hf:attnviz-demo/zh-bert-mini@v1");
+  CHECK(d.state.vs == "hf:attnviz-demo/zh-bert-mini");
+  CHECK(d.state.vs_hash == "v1");
+  d = decode_fragment("vs=hf:attnviz-demo/zh-bert-mini&vsrev=main");
+  CHECK(d.notices.empty());
+  CHECK(d.state.vs_hash == "main");
+  // Bad values: a notice each, nothing pinned.
+  d = decode_fragment("vs=zh-bert-mini&vsrev=0123456789abcdef0123456789abcdef01234567");
+  CHECK(d.state.vs == "zh-bert-mini");
+  CHECK(d.state.vs_hash.empty());
+  REQUIRE(d.notices.size() == 1);
+  CHECK(d.notices[0].find("vsrev=") != std::string::npos);
+  d = decode_fragment("vs=hf:attnviz-demo/zh-bert-mini&vsrev=a..b");
+  CHECK(d.state.vs_hash.empty());
+  REQUIRE(d.notices.size() == 1);
+  CHECK(d.notices[0].find("a..b") != std::string::npos);
+  // A user: model keeps its hash in vshash=.
+  s.vs = "user:mine";
+  s.vs_hash = "00ff";
+  CHECK(encode_fragment(s).find("&vshash=00ff") != std::string::npos);
 }

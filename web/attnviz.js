@@ -634,6 +634,12 @@
     },
     // Loads {name: bytes} as the compare model (a user's model: opts.user); resolves to {ok, error} when answered.
     loadCompareFileMap(files, name, opts) { return loadCompareFileMap(files, name, opts || {}); },
+    // The compare model by name, as the user's click: 'hf:org/name[@rev]' downloads it (or opens it from the cache) like
+    // loadModel does, a built-in name loads that one; resolves to {ok, error} once the engine answered (or it failed).
+    loadCompare(name) {
+      if (/^hf:/i.test(String(name)) && window.attnvizHub) return window.attnvizHub.openCompare(String(name));
+      return loadCompareBuiltin(String(name));
+    },
     busy() { return runtime ? call('attnviz_busy', 'number') === 1 : true; },
     whenReady() { return this.ready ? Promise.resolve() : new Promise((r) => readyWaiters.push(r)); },
   };

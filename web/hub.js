@@ -1,8 +1,9 @@
 // hub.js: the page's Hugging Face Hub client. Turns a Hub id ("bert-base-chinese", "org/name", "org/name@rev") into
 // the model's files, with the user's consent, progress, cancel, resume and the browser's Cache Storage, and hands them
 // to the page's one entry point for model files (openInPage below). No model logic: C++ checks config.json and loads.
-// The network: nothing is fetched unless the user clicked (a button, or window.attnviz.loadModel('hf:...')); a link
-// only opens a model that is already in the cache. Files come from the Hub endpoint (csp.js: it is also the only
+// The network: nothing is fetched unless the user clicked (a button, or window.attnviz.loadModel('hf:...') /
+// loadCompare('hf:...')); a link only opens a model that is already in the cache. A model goes either to the page as
+// its model or, for "what did fine-tuning change?" (link key vs=hf:...), to the engine as the compare model. Files come from the Hub endpoint (csp.js: it is also the only
 // other site the page's Content-Security-Policy lets it connect to). Layout of the Hub: HUB.md in the project docs.
 'use strict';
 (function () {
@@ -16,7 +17,8 @@
 
   let runtime = false;
   let pendingLink = null;      // a link's model, asked for before the runtime started
-  let current = null;          // the download in progress: {repo, abort: AbortController, cancelled}
+  let pendingCompareLink = null;  // the same for a link's compare model (vs=hf:...)
+  let current = null;          // the download in progress: {repo, abort: AbortController, cancelled, prefix}
   let lastStatus = {};
   let cachedList = [];
   let statusTimer = 0;
@@ -32,6 +34,13 @@
   function fail(message) {
     if (runtime) Module.ccall('attnviz_load_failed', null, ['string'], [message]);
     return {ok: false, error: message};
+  }
+  // The compare model failed (C++ app_compare_failed words it, "... cannot be loaded for comparison: ..."); the
+  // current model and any earlier compare model stay.
+  function failCompare(message) {
+    if (!runtime) return {ok: false, error: message};
+    Module.ccall('attnviz_compare_loaded', null, ['number', 'string', 'string'], [0, '', String(message).replace(/\.$/, '')]);
+    return {ok: false, error: window.attnviz.lastError() || message};
   }
 
   // --- ids -----------------------------------------------------------------------------------------------------------
@@ -168,25 +177,51 @@
     try { return await c.open(CACHE_NAME); } catch (e) { return null; }  // private windows may refuse
   }
 
+  // The models in the cache: complete ones (their manifest), and downloads that stopped part-way (files without a
+  // manifest: cancelled, cut off, the tab closed), marked partial, so they can be resumed or deleted. The download in
+  // progress is not listed.
   async function listCached() {
     const cache = await openCache();
     if (!cache) { cachedList = []; report({cache_ok: false, cached: []}); return []; }
+    const keys = await cache.keys();
     const out = [];
-    for (const req of await cache.keys()) {
+    const complete = new Set();  // key prefixes ".../resolve/{sha}/" of complete models
+    for (const req of keys) {
       if (!req.url.endsWith('/' + MANIFEST)) continue;
       const res = await cache.match(req);
-      try { out.push(await res.json()); } catch (e) { /* a broken manifest: ignored */ }
+      try { out.push(await res.json()); complete.add(req.url.slice(0, -MANIFEST.length)); } catch (e) { /* a broken manifest: ignored */ }
     }
     out.sort((a, b) => (b.saved || 0) - (a.saved || 0));
+    const partial = new Map();
+    const endpoints = [site.url, ...out.map((m) => m.endpoint)];
+    for (const req of keys) {
+      const k = /^(.+?)\/resolve\/([0-9a-f]{40})\/([^/]+)$/.exec(req.url);  // cacheKey(): top-level files only
+      if (!k || k[3] === MANIFEST) continue;
+      const prefix = `${k[1]}/resolve/${k[2]}/`;
+      if (complete.has(prefix) || (current && current.prefix === prefix)) continue;
+      let p = partial.get(prefix);
+      if (!p) {
+        const ep = endpoints.find((e) => k[1].startsWith(e + '/')) || new URL(req.url).origin;
+        let repo;
+        try { repo = k[1].slice(ep.length + 1).split('/').map(decodeURIComponent).join('/'); } catch (e) { continue; }
+        p = {endpoint: ep, repo, sha: k[2], bytes: 0, files: 0, partial: true};
+        partial.set(prefix, p);
+      }
+      const res = await cache.match(req);
+      const n = res ? Number(res.headers.get('Content-Length')) : 0;
+      p.bytes += Number.isFinite(n) && n > 0 ? n : (res ? (await res.blob()).size : 0);
+      p.files++;
+    }
     cachedList = out;
-    report({cache_ok: true, cached: out.map((m) => ({endpoint: m.endpoint, repo: m.repo, sha: m.sha, bytes: m.bytes}))});
-    return out;
+    const all = [...out.map((m) => ({endpoint: m.endpoint, repo: m.repo, sha: m.sha, bytes: m.bytes})), ...partial.values()];
+    report({cache_ok: true, cached: all});
+    return [...out, ...partial.values()];
   }
 
   // The cached manifest for repo at rev ('' = the newest saved), on the current endpoint; no network.
   async function findCached(repo, rev) {
     const list = await listCached();
-    return list.find((m) => m.endpoint === site.url && (m.repo === repo || m.asked === repo) &&
+    return list.find((m) => !m.partial && m.endpoint === site.url && (m.repo === repo || m.asked === repo) &&
                             (!rev || m.sha === rev || m.revision === rev && !SHA.test(rev))) || null;
   }
 
@@ -204,7 +239,15 @@
     return window.attnviz.loadFiles(list, meta.repo, {model: 'hf:' + meta.repo, rev: meta.sha});
   }
 
-  async function openFromCache(m) {
+  // ... and for the compare model (vs=hf:...): the files go to the engine as 'loadCompare', named "hf:org/name" with the
+  // commit sha as its hash; resolves to {ok, error} once the engine answered (C++ has refused a mismatch by then).
+  async function openAsCompare(files, meta) {
+    const map = {};
+    for (const name of Object.keys(files)) map[name] = await files[name].arrayBuffer();
+    return window.attnviz.loadCompareFileMap(map, 'hf:' + meta.repo, {user: false, hash: meta.sha});
+  }
+
+  async function openFromCache(m, compare) {
     const cache = await openCache();
     const files = {};
     for (const f of m.files) {
@@ -212,18 +255,27 @@
       if (!res) return null;  // evicted in part: download again
       files[f.name] = await res.blob();
     }
+    if (compare) {
+      report({vs_offer: null, compare_loading: 'hf:' + m.repo});
+      return openAsCompare(files, m);
+    }
     report({offer: null});
     return openInPage(files, m);
   }
 
   // --- open a model: from the cache, else download (only ever called after the user's click) --------------------------
-  async function open(spec) {
+  // opts.compare: as the compare model (vs=), not as the page's model; a failure then keeps both models.
+  async function open(spec, opts = {}) {
+    const compare = !!opts.compare;
+    const failHere = compare ? failCompare : fail;
     const s = parseSpec(spec);
-    if (!s) return fail(`"${spec}" is not a Hugging Face model id: write NAME, ORG/NAME or ORG/NAME@REVISION (letters, digits, - _ .).`);
+    if (compare) report({compare_loading: s ? 'hf:' + s.repo : String(spec)});  // the name C++ says it failed for
+    if (!s) return failHere(`"${spec}" is not a Hugging Face model id: write NAME, ORG/NAME or ORG/NAME@REVISION (letters, digits, - _ .).`);
     if (current) { current.cancelled = true; current.abort.abort(); }
     const job = {repo: s.repo, abort: new AbortController(), cancelled: false};
     current = job;
     const signal = job.abort.signal;
+    const settled = (r) => { if (current === job) { current = null; report({busy: null}); } return r; };  // opened from the cache
     const ep = site.url;
     const t0 = performance.now();
     const samples = [];
@@ -236,13 +288,13 @@
       while (samples.length > 2 && now - samples[0][0] > 3000) samples.shift();
       const dt = (now - samples[0][0]) / 1000;
       const rate = dt > 0.2 ? (done - samples[0][1]) / dt : 0;
-      report({busy: {repo: s.repo, phase, done, total, rate, eta: rate > 0 && total > 0 ? (total - done) / rate : -1}});
+      report({busy: {repo: s.repo, phase, done, total, rate, eta: rate > 0 && total > 0 ? (total - done) / rate : -1, compare}});
     };
     try {
       // A pinned commit already here opens with no request.
       if (SHA.test(s.rev)) {
         const m = await findCached(s.repo, s.rev);
-        if (m) { const r = await openFromCache(m); if (r) return r; }
+        if (m) { const r = await openFromCache(m, compare); if (r) return settled(r); }
       }
       push(true);
       const revPath = s.rev ? `/revision/${encodeURIComponent(s.rev)}` : '';
@@ -252,7 +304,8 @@
       if (!sha) throw new HubError(`${repo}: the Hub's file list has no commit sha; cannot pin the model.`);
       if (info.gated) throw new HubError(`${repo}: this model needs a Hugging Face login; download its files and drop them on the page (it is gated: its authors ask users to accept terms first).`);
       const cachedHere = await findCached(repo, sha);
-      if (cachedHere) { const r = await openFromCache(cachedHere); if (r) return r; }
+      job.prefix = `${ep}/${encRepo(repo)}/resolve/${sha}/`;  // not listed as a partial download while it runs
+      if (cachedHere) { const r = await openFromCache(cachedHere, compare); if (r) return settled(r); }
       const siblings = Array.isArray(info.siblings) ? info.siblings.filter((x) => x && typeof x.rfilename === 'string') : [];
       const sizeOf = {};
       for (const x of siblings) sizeOf[x.rfilename] = Number.isFinite(x.size) ? x.size : (x.lfs && Number.isFinite(x.lfs.size) ? x.lfs.size : -1);
@@ -313,24 +366,27 @@
       }
       await listCached();
       if (job.cancelled) return {ok: false, error: 'cancelled'};
-      report({busy: null, offer: null});
+      report(compare ? {busy: null, vs_offer: null} : {busy: null, offer: null});
       current = null;
       const files = {};
       for (const n of allNames) files[n] = blobs[n];
-      return await openInPage(files, meta);
+      return compare ? await openAsCompare(files, meta) : await openInPage(files, meta);
     } catch (e) {
       if (current === job) { current = null; report({busy: null}); }
-      if (job.cancelled || (e && e.name === 'AbortError')) return fail(`Download of ${s.repo} cancelled; the current model stays.`);
-      return fail(e instanceof HubError ? e.message : `${s.repo}: ${e && e.message || e}`);
+      listCached().catch(() => {});  // what this attempt stored is listed now (a partial download)
+      if (job.cancelled || (e && e.name === 'AbortError')) {
+        return failHere(`Download of ${s.repo} cancelled; the current model${compare ? 's stay' : ' stays'}.`);
+      }
+      return failHere(e instanceof HubError ? e.message : `${s.repo}: ${e && e.message || e}`);
     }
   }
 
   // A link named this model: open it if it is in the cache, else leave the offer (C++ shows it) alone. No network.
-  async function fromLink(spec) {
+  async function fromLink(spec, compare) {
     const s = parseSpec(spec);
     if (!s) return;
     const m = await findCached(s.repo, s.rev);
-    if (m) await openFromCache(m);
+    if (m) await openFromCache(m, compare);
   }
 
   function cancel() {
@@ -364,6 +420,8 @@
     command(cmd, arg) {
       if (cmd === 'open') open(arg);
       else if (cmd === 'link') { if (runtime) fromLink(arg); else pendingLink = arg; }
+      else if (cmd === 'open-compare') open(arg, {compare: true});
+      else if (cmd === 'link-compare') { if (runtime) fromLink(arg, true); else pendingCompareLink = arg; }
       else if (cmd === 'cancel') cancel();
       else if (cmd === 'delete') { const [ep, repo, sha] = String(arg).split('\n'); deleteCached(ep, repo, sha); }
       else if (cmd === 'endpoint') setEndpoint(arg);
@@ -373,8 +431,10 @@
       report({endpoint: site.url, endpoint_source: site.source, ...lastStatus});
       listCached().catch(() => {});
       if (pendingLink) { fromLink(pendingLink); pendingLink = null; }
+      if (pendingCompareLink) { fromLink(pendingCompareLink, true); pendingCompareLink = null; }
     },
     open, cancel, setEndpoint, listCached, deleteCached, parseSpec, selectFiles,
+    openCompare: (spec) => open(spec, {compare: true}),
     endpoint: () => site.url,
     status: () => ({...lastStatus}),  // what the banner shows (tests)
     busy: () => !!current,

@@ -454,6 +454,7 @@ std::string app_state_json(const App& app) {
   j["tour"] = json::parse(tour_json(app), nullptr, false);
   j["at"] = v.at;
   j["vs"] = v.vs;
+  j["vs_hash"] = v.vs_hash;  // the vs= model's files hash (user:) or commit sha (hf:)
   j["lang"] = lang_code(ui_lang());  // the language shown (link lang=, else the browser's)
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }

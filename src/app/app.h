@@ -56,7 +56,8 @@ struct PlatformHooks {
   std::function<void(const std::string& file_name, float scale)> save_png;
   // Hub models (view_hub.h, the page's web/hub.js): command "open" (the user's click: arg "org/name[@rev]"), "link"
   // (a link named it: open from the browser's cache if there, with no request, else do nothing), "cancel", "delete"
-  // (arg "endpoint\nrepo\nsha"), "endpoint" (arg: a URL, "" = back to the default). Empty = not possible.
+  // (arg "endpoint\nrepo\nsha"), "endpoint" (arg: a URL, "" = back to the default); "open-compare" / "link-compare"
+  // do what "open" / "link" do for the compare model (vs=hf:..., view_compare.cpp). Empty = not possible.
   std::function<void(const std::string& command, const std::string& arg)> hub;
   // Start loading a built-in model by name as the compare model (vs=; the engine's load_compare). Empty = not possible.
   std::function<void(const std::string& name)> request_compare;
@@ -195,7 +196,8 @@ const std::vector<TourExample>& tour_examples();
 // "What did fine-tuning change?" (view_compare.cpp). The compare model is view.vs; its run results come with the
 // current model's (RunResult::compare_*).
 void draw_compare_view(App& app);  // layers x heads grid of differences; the selected head's two matrices + difference
-// Asks the platform for view.vs when it differs from the loaded compare model (built-ins; user:/hf: get a notice);
+// Asks the platform for view.vs when it differs from the loaded compare model (built-ins; hf: is offered / opened from
+// the cache like model=hf:; user: gets a notice);
 // waits for the current model first. vs empty: stops comparing.
 void app_request_compare(App& app);
 void app_compare_loaded(App& app, const ModelInfo& info);  // the engine loaded the compare model: re-run

@@ -95,12 +95,15 @@ uint32_t diverging_color(float t) {
 
 void app_request_compare(App& app) {
   const std::string& vs = app.view.vs;
+  if (!is_hub_model(vs)) app.hub.vs_offer_repo.clear(), app.hub.vs_offer_rev.clear();  // no Hub comparison asked now
   if (vs.empty()) {
     app.compare_loading.clear();
     return;
   }
   if (!app.model || app.awaiting_model) return;  // checked against the current model: wait for it (app_set_model)
-  if (app.compare && app.compare->name == vs) return;
+  // A hub model pinned to another commit than the loaded one is a different comparison.
+  const bool other_commit = is_hub_model(vs) && app.compare && app.view.vs_hash.size() == 40 && app.view.vs_hash != app.compare->hash;
+  if (app.compare && app.compare->name == vs && !other_commit) return;
   if (app.compare_loading == vs) return;
   if (is_builtin_name(vs) && app.platform.request_compare) {
     app.compare_loading = vs;
@@ -114,16 +117,26 @@ void app_request_compare(App& app) {
     if (std::find(app.notices.begin(), app.notices.end(), n) == app.notices.end()) app.notices.push_back(n);
     return;
   }
-  // hf: models as the comparison are not loaded from links yet: say so, keep the current view.
+  // A Hub model, like model=hf: (view_hub.cpp): opened from the browser's cache if it is there, else offered with the
+  // banner's "Download and open"; the link alone never makes a request. The page answers with app_compare_loaded /
+  // app_compare_failed.
+  std::string id, rev;
+  if (is_hub_model(vs) && app.platform.hub && parse_hub_id(vs.substr(3), &id, &rev)) {
+    app.compare_refused.clear();
+    hub_offer_compare(app, id, rev.empty() ? app.view.vs_hash : rev);
+    return;
+  }
   app.compare_refused = fmt("compare.not_builtin", vs.c_str());
   app_set_error(app, app.compare_refused);
   app.view.vs = app.compare ? app.compare->name : std::string();
+  app.view.vs_hash = app.compare ? app.compare->hash : std::string();
 }
 
 void app_compare_loaded(App& app, const ModelInfo& info) {
   app.compare_loading.clear();
   app.compare_refused.clear();
   app.compare = std::make_unique<ModelInfo>(info);
+  if (is_hub_model(info.name) && info.name.substr(3) == app.hub.vs_offer_repo) app.hub.vs_offer_repo.clear(), app.hub.vs_offer_rev.clear();
   if (info.name.rfind("user:", 0) == 0 && app.view.vs == info.name && !app.view.vs_hash.empty() && app.view.vs_hash != info.hash)
     app_set_error(app, fmt("compare.hash_differs", info.name.c_str(), info.hash.c_str(), app.view.vs_hash.c_str()));
   if (app.view.vs != info.name) app.view.vs = info.name;
@@ -148,6 +161,9 @@ void app_compare_failed(App& app, const ModelInfo* info, const std::string& erro
   }
   app_set_error(app, app.compare_refused);
   app.view.vs = app.compare ? app.compare->name : std::string();  // the link keeps only a comparison that exists
+  app.view.vs_hash = app.compare ? app.compare->hash : std::string();
+  app.hub.vs_offer_repo.clear();  // a failed Hub comparison is not offered again (a new link or click asks anew)
+  app.hub.vs_offer_rev.clear();
 }
 
 std::string compare_demo_fragment() {
@@ -187,6 +203,11 @@ void draw_compare_view(App& app) {
   if (v.vs.rfind("user:", 0) == 0 && (!app.compare || app.compare->name != v.vs)) {  // files the user has to give
     ImGui::TextWrapped("%s", fmt("compare.user_files", v.vs.c_str() + 5).c_str());
     if (app.platform.open_compare_files && ImGui::Button(tr("compare.pick_files"))) app.platform.open_compare_files();
+    return;
+  }
+  if (is_hub_model(v.vs) && app.compare_loading.empty() && !app.hub.vs_offer_repo.empty() &&
+      (!app.compare || app.compare->name != v.vs)) {  // waits for the banner's "Download and open"
+    ImGui::TextWrapped("%s", fmt("compare.hub_offered", v.vs.c_str(), tr("hub.download_open")).c_str());
     return;
   }
   if (!app.compare_loading.empty() || !app.compare || (r.compare_model.empty() && r.compare_error.empty())) {

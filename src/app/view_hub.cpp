@@ -101,7 +101,10 @@ void hub_apply_status(App& app, const std::string& text) {
     h.cached.clear();
     for (const auto& e : j["cached"]) {
       if (!e.is_object()) continue;
-      h.cached.push_back({str(e, "endpoint"), str(e, "repo"), str(e, "sha"), num(e, "bytes", 0)});
+      HubCachedModel c{str(e, "endpoint"), str(e, "repo"), str(e, "sha"), num(e, "bytes", 0)};
+      c.partial = e.contains("partial") && e["partial"].is_boolean() && e["partial"].get<bool>();
+      c.files = static_cast<int>(num(e, "files", 0));
+      h.cached.push_back(std::move(c));
     }
   }
   if (j.contains("busy")) {
@@ -113,8 +116,10 @@ void hub_apply_status(App& app, const std::string& text) {
       h.total = num(b, "total", 0);
       h.rate = num(b, "rate", 0);
       h.eta = num(b, "eta", -1);
+      h.busy_compare = b.contains("compare") && b["compare"].is_boolean() && b["compare"].get<bool>();
     } else {
       h.busy_repo.clear();
+      h.busy_compare = false;
       h.phase.clear();
       h.done = h.total = h.rate = 0;
       h.eta = -1;
@@ -124,12 +129,24 @@ void hub_apply_status(App& app, const std::string& text) {
     h.offer_repo.clear();
     h.offer_rev.clear();
   }
+  if (j.contains("vs_offer") && j["vs_offer"].is_null()) {
+    h.vs_offer_repo.clear();
+    h.vs_offer_rev.clear();
+  }
+  if (j.contains("compare_loading") && j["compare_loading"].is_string()) app.compare_loading = j["compare_loading"].get<std::string>();
 }
 
 void hub_offer(App& app, const std::string& repo, const std::string& rev) {
   app.hub.offer_repo = repo;
   app.hub.offer_rev = rev;
   call_hub(app, "link", rev.empty() ? repo : repo + "@" + rev);
+}
+
+void hub_offer_compare(App& app, const std::string& repo, const std::string& rev) {
+  if (app.hub.vs_offer_repo == repo && app.hub.vs_offer_rev == rev) return;  // asked already
+  app.hub.vs_offer_repo = repo;
+  app.hub.vs_offer_rev = rev;
+  call_hub(app, "link-compare", rev.empty() ? repo : repo + "@" + rev);
 }
 
 void draw_hub_picker(App& app) {
@@ -188,14 +205,27 @@ void draw_hub_picker(App& app) {
   for (size_t i = 0; i < h.cached.size(); ++i) {
     const HubCachedModel& c = h.cached[i];
     ImGui::PushID(static_cast<int>(i));
-    if (ImGui::SmallButton(c.repo.c_str())) {
+    if (ImGui::SmallButton(c.repo.c_str())) {  // a partial download resumes: its stored files are reused
       call_hub(app, "open", c.repo + "@" + c.sha);
       ImGui::CloseCurrentPopup();
     }
     ImGui::SameLine();
+    if (c.partial) {
+      ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.35f, 1.0f), "%s", tr("hub.partial"));
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("hub.partial_tip"));
+      ImGui::SameLine();
+    }
     ImGui::TextDisabled("%s · %s · %s", c.sha.substr(0, 7).c_str(), hub_format_bytes(c.bytes).c_str(),
                         host_of(c.endpoint).c_str());
     ImGui::SameLine();
+    if (c.partial) {
+      if (ImGui::SmallButton(tr_id("hub.resume"))) {
+        call_hub(app, "open", c.repo + "@" + c.sha);
+        ImGui::CloseCurrentPopup();
+      }
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("hub.partial_tip"));
+      ImGui::SameLine();
+    }
     if (ImGui::SmallButton(tr_id("hub.delete"))) call_hub(app, "delete", c.endpoint + "\n" + c.repo + "\n" + c.sha);
     ImGui::PopID();
   }
@@ -213,26 +243,41 @@ void draw_hub_picker(App& app) {
   ImGui::EndPopup();
 }
 
+// The consent text of an offer (`key`: hub.offer or hub.offer_compare): the repo, the revision, the endpoint's host and
+// the size when the catalogue knows it.
+static std::string offer_text(const HubState& h, const char* key, const std::string& repo, const std::string& rev) {
+  const HubCatalogueEntry* e = catalogue_entry(repo);
+  const std::string size = e && e->size[0] ? trf("hub.about_size", e->size) : std::string(tr("hub.size_unknown"));
+  const std::string at = rev.empty() ? std::string() : trf("hub.offer_at", rev.substr(0, 12).c_str());
+  return trf(key, repo.c_str(), at.c_str(), host_of(h.endpoint).c_str(), size.c_str());
+}
+
 void draw_hub_banner(App& app) {
   HubState& h = app.hub;
   const bool busy = !h.busy_repo.empty();
-  if (!busy && h.offer_repo.empty()) return;
-  std::string offer;  // the consent text, measured first so the banner is as tall as it needs
-  if (!busy) {
-    const HubCatalogueEntry* e = catalogue_entry(h.offer_repo);
-    const std::string size = e && e->size[0] ? trf("hub.about_size", e->size) : std::string(tr("hub.size_unknown"));
-    const std::string at = h.offer_rev.empty() ? std::string() : trf("hub.offer_at", h.offer_rev.substr(0, 12).c_str());
-    offer = trf("hub.offer", h.offer_repo.c_str(), at.c_str(), host_of(h.endpoint).c_str(), size.c_str());
-  }
+  if (!busy && h.offer_repo.empty() && h.vs_offer_repo.empty()) return;
+  // The consent texts (the model's, the compare model's), measured first so the banner is as tall as it needs.
+  struct Offer {
+    std::string text;
+    bool compare;
+  };
+  std::vector<Offer> offers;
+  if (!busy && !h.offer_repo.empty()) offers.push_back({offer_text(h, "hub.offer", h.offer_repo, h.offer_rev), false});
+  if (!busy && !h.vs_offer_repo.empty())
+    offers.push_back({offer_text(h, "hub.offer_compare", h.vs_offer_repo, h.vs_offer_rev), true});
   const ImGuiStyle& style = ImGui::GetStyle();
   const float wrap = ImGui::GetContentRegionAvail().x - 2 * style.WindowPadding.x;
-  const float text_h = busy ? ImGui::GetTextLineHeightWithSpacing()
-                            : ImGui::CalcTextSize(offer.c_str(), nullptr, false, wrap).y + style.ItemSpacing.y;
+  float content_h = 0;
+  if (busy) content_h = ImGui::GetTextLineHeightWithSpacing() + ImGui::GetFrameHeightWithSpacing();
+  for (const Offer& o : offers)
+    content_h += ImGui::CalcTextSize(o.text.c_str(), nullptr, false, wrap).y + style.ItemSpacing.y +
+                 ImGui::GetFrameHeightWithSpacing();
   ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.10f, 0.20f, 0.30f, 1.0f));
-  ImGui::BeginChild("##hubbanner", ImVec2(0, text_h + ImGui::GetFrameHeightWithSpacing() + 2 * style.WindowPadding.y),
+  ImGui::BeginChild("##hubbanner", ImVec2(0, content_h + 2 * style.WindowPadding.y),
                     false, ImGuiWindowFlags_AlwaysUseWindowPadding | ImGuiWindowFlags_NoScrollbar);
   if (busy) {
-    ImGui::Text(tr("hub.downloading"), h.busy_repo.c_str(), host_of(h.endpoint).c_str(), h.phase.c_str());
+    ImGui::Text(tr(h.busy_compare ? "hub.downloading_compare" : "hub.downloading"), h.busy_repo.c_str(),
+                host_of(h.endpoint).c_str(), h.phase.c_str());
     std::string label = h.total > 0 ? trf("hub.done_of_total", hub_format_bytes(h.done).c_str(), hub_format_bytes(h.total).c_str())
                                     : hub_format_bytes(h.done);
     if (h.rate > 0) label += " · " + hub_format_bytes(h.rate) + "/s";
@@ -242,15 +287,28 @@ void draw_hub_banner(App& app) {
     ImGui::SameLine();
     if (ImGui::Button(tr_id("hub.cancel"))) call_hub(app, "cancel", "");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("hub.cancel_tip"));
-  } else {
-    ImGui::TextWrapped("%s", offer.c_str());
-    if (ImGui::Button(tr_id("hub.download_open")))
-      call_hub(app, "open", h.offer_rev.empty() ? h.offer_repo : h.offer_repo + "@" + h.offer_rev);
+  }
+  for (size_t i = 0; i < offers.size(); ++i) {
+    const bool compare = offers[i].compare;
+    ImGui::PushID(compare ? "compare" : "model");
+    ImGui::TextWrapped("%s", offers[i].text.c_str());
+    const std::string& repo = compare ? h.vs_offer_repo : h.offer_repo;
+    const std::string& rev = compare ? h.vs_offer_rev : h.offer_rev;
+    if (ImGui::Button(tr_id("hub.download_open")))  // the user's consent: only now the Hub is asked
+      call_hub(app, compare ? "open-compare" : "open", rev.empty() ? repo : repo + "@" + rev);
     ImGui::SameLine();
     if (ImGui::Button(tr_id("hub.not_now"))) {
-      h.offer_repo.clear();
-      h.offer_rev.clear();
+      if (compare) {  // no comparison then: the link keeps only one that exists
+        h.vs_offer_repo.clear();
+        h.vs_offer_rev.clear();
+        app.view.vs = app.compare ? app.compare->name : std::string();
+        app.view.vs_hash = app.compare ? app.compare->hash : std::string();
+      } else {
+        h.offer_repo.clear();
+        h.offer_rev.clear();
+      }
     }
+    ImGui::PopID();
   }
   ImGui::EndChild();
   ImGui::PopStyleColor();

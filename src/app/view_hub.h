@@ -15,6 +15,10 @@ struct HubCachedModel {
   std::string repo;      // "org/name"
   std::string sha;       // 40-hex commit sha
   double bytes = 0;      // stored size, bytes
+  // A download that stopped part-way (cancelled, cut off, tab closed): some of its files are stored but not the
+  // manifest that marks a model complete. Listed so it can be resumed (the stored files are reused) or deleted.
+  bool partial = false;
+  int files = 0;         // files stored
 };
 
 // One catalogue entry: a public model known to open (BERT / GPT-2 families).
@@ -32,8 +36,11 @@ struct HubState {
   std::vector<HubCachedModel> cached;               // models on this computer
   // Consent: a link (or setState) named a hub model that is not cached. Nothing is fetched until the user clicks.
   std::string offer_repo, offer_rev;                // "" = no offer
+  // The same for the compare model (link key vs=hf:ORG/NAME, view_compare.cpp): offered, never fetched by a link.
+  std::string vs_offer_repo, vs_offer_rev;
   // A download in progress ("" = none).
   std::string busy_repo;
+  bool busy_compare = false;                        // it is the compare model's
   std::string phase;                                // what is happening ("file list", "config.json", ...)
   double done = 0, total = 0;                       // bytes; total 0 = not known yet
   double rate = 0;                                  // bytes per second, averaged
@@ -48,13 +55,19 @@ struct HubState {
 const std::vector<HubCatalogueEntry>& hub_catalogue();
 
 // Applies a status report from the page (JSON object, any subset of: "endpoint", "endpoint_source", "cache_ok",
-// "cached": [{"endpoint", "repo", "sha", "bytes"}], "busy": {"repo", "phase", "done", "total", "rate", "eta"} or
-// null, "offer": null (withdraw the offer)). Bad JSON or bad fields are ignored (the report comes from our own page).
+// "cached": [{"endpoint", "repo", "sha", "bytes", "partial", "files"}], "busy": {"repo", "phase", "done", "total",
+// "rate", "eta", "compare"} or null, "offer": null / "vs_offer": null (withdraw that offer), "compare_loading":
+// "hf:ORG/NAME" (a compare model's download started: App::compare_loading)). Bad JSON or bad fields are ignored (the
+// report comes from our own page).
 void hub_apply_status(App& app, const std::string& json);
 
 // A link or setState asked for hf:<repo> at revision `rev` ("" = the default branch): offer it (the banner's
 // "Download and open" button) and ask the platform to open it from the cache if it is there (no network).
 void hub_offer(App& app, const std::string& repo, const std::string& rev);
+
+// The same for the compare model (vs=hf:<repo>, view_compare.cpp: app_request_compare): offered in the banner, opened
+// from the cache if it is there (no network), else downloaded only after the click. Asks the platform once per offer.
+void hub_offer_compare(App& app, const std::string& repo, const std::string& rev);
 
 // "1.2 MB", "412 MB", "1.4 GB" (decimal units, as the Hub lists sizes).
 std::string hub_format_bytes(double bytes);

@@ -493,7 +493,7 @@ std::string encode_with(const ViewState& s, Escape escape) {
   if (s.threshold != d.threshold) out += "&threshold=" + escape(format_float(s.threshold));
   if (s.hide_special) out += "&hide=1";
   if (!s.vs.empty()) out += "&vs=" + (is_hub_model(s.vs) ? s.vs : escape(s.vs));  // compare with (view_compare.cpp)
-  if (!s.vs.empty() && !s.vs_hash.empty()) out += "&vshash=" + escape(s.vs_hash);
+  if (!s.vs.empty() && !s.vs_hash.empty()) out += (is_hub_model(s.vs) ? "&vsrev=" : "&vshash=") + escape(s.vs_hash);
   if (s.merge != d.merge) out += std::string("&merge=") + merge_name(s.merge);
   if (!s.knocked_out.empty()) {
     out += "&ko=";
@@ -584,7 +584,7 @@ std::string tour_part(const ViewState& s, Escape escape) {
 
 constexpr const char* kKnownKeys[] = {"model", "hash",  "text",      "pair", "view",  "layer", "head", "token",
                                       "cmap",  "scale", "threshold", "hide", "merge", "ko",    "embed", "step", "at",
-                                      "rev",   "vs",    "vshash",    "lang"};
+                                      "rev",   "vs",    "vshash",    "lang",  "vsrev"};
 
 class Decoder {
  public:
@@ -817,6 +817,13 @@ class Decoder {
         for (const auto& b : builtins) list += b + ", ";
         note("vs=" + quoted(raw) + " is not a model (" + list + "user:<name> or hf:<org/name>); no comparison");
       }
+    }
+    std::string r;  // vsrev= pins an hf: vs= model's revision, as rev= does for model= (the page writes the commit sha)
+    if (value(entries, "vsrev", &r)) {
+      const std::string_view t = trim(r);
+      if (!is_hub_model(s_->vs)) note(tr("link.vsrev_not_hub"));
+      else if (!is_hub_revision(t)) note(trf("link.vsrev_bad", quoted(r).c_str()));
+      else s_->vs_hash = std::string(t);
     }
     std::string h;
     if (!value(entries, "vshash", &h)) return;

@@ -33,6 +33,9 @@
 //              and shape as model= (else refused with a message)
 //   vshash     the vs= model's files hash (user:<name>) or        none
 //              revision (hf:<org/name>), as hash= / rev= above
+//   vsrev      an hf: vs= model's revision (the page writes the    none
+//              commit sha here, as rev= for model=); only read
+//              with an hf:<org/name> vs= model
 //   lang       en | zh: the page's language (also en-US, zh-CN,   the browser's language
 //              zh-Hans...; written back as en / zh)
 //   z          the compact form, see below
@@ -130,7 +133,7 @@ struct ViewState {
   std::vector<TourStep> tour;          // lesson tour (empty = none); the fields above are the link's own keys
   int at = 0;                          // current tour step, 0-based (0 when there is no tour)
   std::string vs;                      // compare with this model (link key vs=; "" = no comparison), same forms as model
-  std::string vs_hash;                 // its files hash (user:) or revision (hf:), link key vshash=
+  std::string vs_hash;                 // its files hash (user:, link key vshash=) or revision (hf:, link key vsrev=)
 
   bool operator==(const ViewState& o) const;
   bool operator!=(const ViewState& o) const { return !(*this == o); }

@@ -165,6 +165,77 @@ test('Cancel stops a slow download, shows progress first, and keeps the current 
   hub.setMode({slow: 0});
 });
 
+// The cache's files of one model (endpoint + repo + sha prefix), read in the page.
+const cacheFiles = (page, repo) => page.evaluate(async (prefix) => {
+  const cache = await caches.open('attnviz-hub-v1');
+  return (await cache.keys()).map((r) => r.url).filter((u) => u.startsWith(prefix)).map((u) => u.slice(prefix.length)).sort();
+}, `${hub.endpoint}/${repo}/resolve/${sha(repo)}/`);
+
+test('a cancelled download is listed in "Models on this computer" as partial with its size; Delete removes its files; ' +
+     'Resume downloads only what is missing and opens the model', {skip}, async () => {
+  const page = app.page;
+  const id = 'attnviz-test/tiny-bert-ner';
+  const full = Object.values(hub.repos[id].files).reduce((a, b) => a + b.length, 0);
+  // The Cancel test above left the small files (config.json first) of tiny-bert-ner, without the weights.
+  await page.waitForFunction((r) => window.attnvizHub.status().cached.some((m) => m.repo === r && m.partial), id, {timeout: 10000});
+  let p = (await page.evaluate(() => window.attnvizHub.listCached())).find((m) => m.repo === id);
+  assert.ok(p && p.partial && p.sha === sha(id) && p.endpoint === hub.endpoint, JSON.stringify(p));
+  const stored = await cacheFiles(page, id);
+  assert.ok(stored.includes('config.json') && !stored.includes('model.safetensors'), stored.join(' '));
+  const storedBytes = stored.reduce((a, n) => a + hub.repos[id].files[n].length, 0);
+  assert.equal(p.bytes, storedBytes, 'its size is the bytes stored');
+  assert.equal(p.files, stored.length);
+  assert.ok(p.bytes < full);
+  // In the picker: the row has Resume and Delete; Delete removes every stored file of it.
+  await clickItem(page, 'Hugging Face…');
+  await waitFrames(page, 3);
+  const resume = await findItem(page, 'Resume');
+  assert.ok(resume, 'a Resume button for the partial download');
+  const row = (await hook(page, 'items')).filter((i) => Math.abs(i.y - resume.y) < 2);
+  assert.ok(row.some((i) => i.label === id), `the row names the model: ${row.map((i) => i.label)}`);
+  const del = row.find((i) => i.label === 'Delete');
+  assert.ok(del, 'a Delete button on the row');
+  await page.mouse.move(del.x + del.w / 2, del.y + del.h / 2);
+  await waitFrames(page, 1);
+  await page.mouse.down();
+  await waitFrames(page, 1);
+  await page.mouse.up();
+  await page.waitForFunction((r) => window.attnvizHub.status().cached.every((m) => m.repo !== r), id, {timeout: 10000});
+  assert.deepEqual(await cacheFiles(page, id), [], 'its files are gone from Cache Storage');
+  // Another cancelled download, then Resume: the stored files are not fetched again.
+  hub.setMode({slow: 150000});
+  try {
+    const pending = page.evaluate((s) => window.attnviz.loadModel(s), `hf:${id}`);
+    await page.waitForFunction(() => { const b = window.attnvizHub.status().busy; return b && b.done > 100000; }, null, {timeout: 60000});
+    await page.evaluate(() => window.attnvizHub.cancel());
+    assert.equal((await pending).ok, false);
+  } finally {
+    hub.setMode({slow: 0});
+  }
+  await page.waitForFunction((r) => window.attnvizHub.status().cached.some((m) => m.repo === r && m.partial), id, {timeout: 10000});
+  const before = await cacheFiles(page, id);
+  assert.ok(before.includes('config.json'));
+  hub.clearLog();
+  await waitFrames(page, 3);
+  if (!(await findItem(page, 'Default'))) await clickItem(page, 'Hugging Face…');  // the picker may still be open
+  const cancelled = await hook(page, 'lastError');
+  await clickItem(page, 'Resume');
+  await page.waitForFunction(([m, e]) => window.attnviz.state().model === m || (window.attnviz.lastError() || e) !== e,
+                             [`hf:${id}`, cancelled], {timeout: 90000});
+  assert.equal(await hook(page, 'lastError'), null, 'a loaded model clears the cancel message');
+  await waitReady(page, 90000, app, {model: `hf:${id}`});
+  const fetched = filesFetched();
+  for (const f of before) assert.ok(!fetched.includes(f), `${f} came from the cache, not the Hub: ${fetched}`);
+  assert.ok(fetched.includes('model.safetensors'), fetched.join(' '));
+  assert.equal((await hook(page, 'state')).hash, sha(id));
+  await expectAttention(page, 'tiny-bert-ner', 'case0', 1e-4);
+  p = (await page.evaluate(() => window.attnvizHub.listCached())).find((m) => m.repo === id);
+  assert.ok(p && !p.partial && p.bytes > storedBytes && p.bytes <= full, `complete now: ${JSON.stringify(p)}`);
+  // The next test downloads this model afresh (a cut connection): remove it again.
+  await page.evaluate(([ep, r, s]) => window.attnvizHub.deleteCached(ep, r, s), [hub.endpoint, id, sha(id)]);
+  assert.deepEqual(await cacheFiles(page, id), []);
+});
+
 test('a connection cut halfway resumes with a Range request and the model opens intact', {skip}, async () => {
   const page = app.page;
   hub.clearLog();
