@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis.h"
+#include "parallel.h"
 #include "test_paths.h"
 
 using attnviz::HeadStats;
@@ -329,4 +330,34 @@ TEST_CASE("analysis at the page's largest size: 512 tokens x 48 heads") {
   // Generous bounds (shared 2-core machine, wasm without threads): catch an accidental O(T^3) per head.
   CHECK(ms_stats < 3000.0);
   CHECK(ms_rollout < 5000.0);
+}
+
+#ifndef ATTNVIZ_TEST_THREADS
+#define ATTNVIZ_TEST_THREADS 1
+#endif
+
+TEST_CASE("all_head_stats: split over threads, the same bits as one thread" * doctest::skip(!ATTNVIZ_TEST_THREADS)) {
+  std::mt19937 rng(7);
+  const int L = 3, H = 4, T = 37;
+  const std::vector<float> att = random_stochastic(&rng, L * H, T, false, 2.0f);
+  std::vector<uint8_t> is_cls(T, 0), is_sep(T, 0);
+  is_cls[0] = 1;
+  is_sep[T - 1] = 1;
+  const std::vector<HeadStats> one = attnviz::all_head_stats(att.data(), L, H, T, is_cls, is_sep);
+  attnviz::parallel_set_threads(3);
+  const std::vector<HeadStats> three = attnviz::all_head_stats(att.data(), L, H, T, is_cls, is_sep);
+  attnviz::parallel_set_threads(1);
+  REQUIRE(one.size() == static_cast<size_t>(L) * H);
+  REQUIRE(three.size() == one.size());
+  for (size_t k = 0; k < one.size(); ++k) {
+    CHECK(one[k].entropy == three[k].entropy);
+    CHECK(one[k].mean_distance == three[k].mean_distance);
+    CHECK(one[k].cls == three[k].cls);
+    CHECK(one[k].sep == three[k].sep);
+    CHECK(one[k].self == three[k].self);
+    CHECK(one[k].prev == three[k].prev);
+    CHECK(one[k].next == three[k].next);
+    // ...and each is the head's own head_stats.
+    CHECK(one[k].entropy == attnviz::head_stats(att.data() + k * T * T, T, is_cls, is_sep).entropy);
+  }
 }

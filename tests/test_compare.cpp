@@ -233,6 +233,7 @@ TEST_CASE("compare engine: a tokenizer larger than config.json's vocab_size is r
   CHECK_FALSE(st.ok);
   CHECK(st.message.find("says vocab_size") != std::string::npos);
   CHECK_FALSE(core.compare_loaded());
+}
 
 TEST_CASE("compare link: an hf: vs= model's commit sha travels as vsrev= (readable and z=); vshash= still reads") {
   ViewState s;

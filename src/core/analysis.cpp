@@ -3,6 +3,7 @@
 #include "analysis.h"
 
 #include "gemm.h"
+#include "parallel.h"
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -117,9 +118,10 @@ std::vector<HeadStats> all_head_stats(const float* attentions, int L, int H, int
                                       const std::vector<uint8_t>& is_sep) {
   std::vector<HeadStats> out;
   if (L <= 0 || H <= 0 || T <= 0 || attentions == nullptr) return out;
-  out.reserve(static_cast<size_t>(L) * H);
+  out.resize(static_cast<size_t>(L) * H);
   const size_t TT = static_cast<size_t>(T) * T;
-  for (int k = 0; k < L * H; ++k) out.push_back(head_stats(attentions + k * TT, T, is_cls, is_sep));
+  // Heads are independent: split over the pool (parallel.h); each head's sums run in the same order on any thread.
+  parallel_for(L * H, [&](int k, int) { out[k] = head_stats(attentions + k * TT, T, is_cls, is_sep); });
   return out;
 }
 
