@@ -33,6 +33,9 @@
 //              and shape as model= (else refused with a message)
 //   vshash     the vs= model's files hash (user:<name>) or        none
 //              revision (hf:<org/name>), as hash= / rev= above
+//   vsmetric   mean_abs | js: what the compare grid shows (mean    mean_abs
+//              |a-b| of the two attention matrices, or the
+//              Jensen-Shannon divergence per query row averaged)
 //   lang       en | zh: the page's language (also en-US, zh-CN,   the browser's language
 //              zh-Hans...; written back as en / zh)
 //   z          the compact form, see below
@@ -80,6 +83,8 @@ enum class ViewKind { Model, Matrix, Lines, Neuron, Rollout, Stats, Compare };
 enum class Colormap { Viridis, Magma, Cividis, Gray };
 enum class Scale { Linear, Sqrt, Log };
 enum class Merge { Tokens, Characters, Words };
+// The compare view's measure of how much a head changed (analysis.h head_difference): mean |a - b| or Jensen-Shannon.
+enum class CompareMetric { MeanAbs, Js };
 
 // One attention head, 0-based.
 struct HeadRef {
@@ -131,6 +136,7 @@ struct ViewState {
   int at = 0;                          // current tour step, 0-based (0 when there is no tour)
   std::string vs;                      // compare with this model (link key vs=; "" = no comparison), same forms as model
   std::string vs_hash;                 // its files hash (user:) or revision (hf:), link key vshash=
+  CompareMetric compare_metric = CompareMetric::MeanAbs;  // the compare grid's measure, link key vsmetric=
 
   bool operator==(const ViewState& o) const;
   bool operator!=(const ViewState& o) const { return !(*this == o); }
