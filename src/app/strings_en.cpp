@@ -293,6 +293,7 @@ const std::vector<StringEntry>& strings_en() {
       {"msg.hub_login", "%s: this model needs a Hugging Face login; download its files and drop them on the page (%s answered %s)."},
       {"msg.hub_no_config", "%s: the model has no config.json, so it is not a Transformers model attnviz can open."},
       {"msg.hub_no_revision", "%s: no revision \"%s\" (a branch, tag or commit sha of this model)."},
+      {"msg.hub_no_settings", "This browser does not let the page keep settings (localStorage), so the endpoint cannot be changed."},
       {"msg.hub_no_sha", "%s: the Hub's file list has no commit sha; cannot pin the model."},
       {"msg.hub_no_tokenizer", "%s: no tokenizer files (tokenizer.json, vocab.txt, or vocab.json + merges.txt)."},
       {"msg.hub_no_weights", "%s: the model has no weights file (model.safetensors or pytorch_model.bin)."},

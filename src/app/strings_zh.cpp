@@ -279,6 +279,7 @@ const std::vector<StringEntry>& strings_zh() {
       {"msg.hub_login", "%s：这个模型需要登录 Hugging Face 才能下载。请在 Hugging Face 网站上下载它的文件，再拖到页面上（%s 回答 %s）。"},
       {"msg.hub_no_config", "%s：这个模型没有 config.json，所以不是 attnviz 能打开的 Transformers 模型。"},
       {"msg.hub_no_revision", "%s：没有版本“%s”（版本是这个模型的分支名、标签或提交 sha）。"},
+      {"msg.hub_no_settings", "这个浏览器不允许页面保存设置（localStorage），所以无法更改 Hub 地址。"},
       {"msg.hub_no_sha", "%s：Hub 返回的文件列表里没有提交 sha，无法固定模型版本。"},
       {"msg.hub_no_tokenizer", "%s：没有分词器文件（tokenizer.json、vocab.txt，或 vocab.json + merges.txt）。"},
       {"msg.hub_no_weights", "%s：这个模型没有权重文件（model.safetensors 或 pytorch_model.bin）。"},

@@ -221,15 +221,6 @@ test('lang=zh: a refused model, a bad link, an unreachable Hub and the example t
       assert.ok(n && han(n), `a Chinese notice for ${key}: ${JSON.stringify(notices)}`);
     }
 
-    // A Hub endpoint nobody answers: the Hub client's message, in Chinese.
-    await hook(a.page, 'setHubEndpoint', 'http://127.0.0.1:9');
-    await a.page.evaluate(() => { window.attnviz.loadModel('hf:org/some-model'); });
-    await a.page.waitForFunction(() => (window.attnviz.lastError() || '').includes('org/some-model'), null, {timeout: 60000})
-      .catch(async () => assert.fail(`Hub: ${await hook(a.page, 'lastError')}`));
-    err = await hook(a.page, 'lastError');
-    assert.ok(han(err) && err.includes('127.0.0.1:9') && !err.includes('could not'), `Hub unreachable: ${err}`);
-    await hook(a.page, 'setHubEndpoint', '');
-
     // The example tours: captions written in Chinese for a page shown in Chinese.
     await clickItem(a.page, '示例…');
     await clickItem(a.page, '导览：中文命名实体识别（zh-bert-ner-mini）');
@@ -239,6 +230,19 @@ test('lang=zh: a refused model, a bad link, an unreachable Hub and the example t
     for (const step of tour) assert.ok(han(step.say) && !/\b(the|and|of)\b/.test(step.say), `caption: ${step.say}`);
     assert.ok(tour[0].say.includes('命名实体识别'), tour[0].say);
     assert.ok(tour[3].say.includes('57%'), `the numbers stay: ${tour[3].say}`);
+    assert.equal((await hook(a.page, 'state')).lang, 'zh', 'an example keeps the language shown');
+    assert.ok((await hook(a.page, 'link')).includes('lang=zh'), 'the tour\'s link says its language');
+
+    // A Hub endpoint nobody answers (the page reloads to apply it): the Hub client's message, in Chinese.
+    await Promise.all([a.page.waitForEvent('load', {timeout: LOAD_TIMEOUT}),
+                       hook(a.page, 'setHubEndpoint', 'http://127.0.0.1:9')]);
+    await waitReady(a.page);
+    assert.equal((await hook(a.page, 'state')).lang, 'zh');
+    await a.page.evaluate(() => { window.attnviz.loadModel('hf:org/some-model'); });
+    await a.page.waitForFunction(() => (window.attnviz.lastError() || '').includes('org/some-model'), null, {timeout: 60000})
+      .catch(async () => assert.fail(`Hub: ${await hook(a.page, 'lastError')}`));
+    err = await hook(a.page, 'lastError');
+    assert.ok(han(err) && err.includes('127.0.0.1:9') && !err.includes('could not'), `Hub unreachable: ${err}`);
     assert.deepEqual(a.errors, []);
   } finally {
     await a.close();
