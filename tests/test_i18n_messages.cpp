@@ -5,6 +5,7 @@
 #include <doctest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -278,4 +279,56 @@ TEST_CASE("i18n messages: the desktop viewer's language from the locale") {
   CHECK(attnviz::lang_from_locale(nullptr, nullptr, "zh_CN@pinyin") == Lang::Zh);
   CHECK(attnviz::lang_from_locale(nullptr, nullptr, nullptr) == Lang::En);
   CHECK(attnviz::lang_from_locale(nullptr, nullptr, "fr_FR.UTF-8") == Lang::En);
+}
+
+TEST_CASE("i18n messages: every msg. key's English text is still written by the code (no silent drift)") {
+  // The sources that write these messages: the core, the engine, the platform and the page's JS. Adjacent C++ string
+  // literals are joined ("a" "b" -> "ab") so a message split over lines is found whole.
+  std::string all;
+  namespace fs = std::filesystem;
+  for (const char* dir : {"/src/core", "/src/engine", "/src/platform", "/web"}) {
+    for (const auto& e : fs::directory_iterator(attnviz_test::source_dir() + dir)) {
+      const std::string ext = e.path().extension().string();
+      if (ext != ".cpp" && ext != ".h" && ext != ".js") continue;
+      std::string src;
+      REQUIRE(attnviz_test::read_file(e.path().string(), &src));
+      std::string joined;
+      for (size_t i = 0; i < src.size(); ++i) {
+        if (src[i] == '"') {  // a closing quote followed by space and an opening quote: adjacent literals
+          size_t j = i + 1;
+          while (j < src.size() && (src[j] == ' ' || src[j] == '\n')) ++j;
+          if (j > i + 1 && j < src.size() && src[j] == '"' && src.find('\n', i) < j) {
+            i = j;
+            continue;
+          }
+        }
+        joined += src[i];
+      }
+      all += joined + "\n";
+    }
+  }
+  for (const attnviz::StringEntry& e : attnviz::strings_en()) {
+    if (std::strncmp(e.key, "msg.", 4) != 0) continue;
+    // Each stretch of literal text between the parts, cut where the code may insert a choice ("; ", ". ", "(",
+    // ")", ": "), must be in the sources when it is long enough to mean something.
+    const std::string text = attnviz::fill_message(e.text, std::vector<std::string>(16, std::string(1, '\x01')));
+    std::string chunk;
+    auto check = [&](const std::string& c) {
+      std::string t = c;
+      while (!t.empty() && t.front() == ' ') t.erase(t.begin());
+      while (!t.empty() && t.back() == ' ') t.pop_back();
+      if (t.size() < 10) return;
+      INFO("key " << std::string(e.key) << ": \"" << t << "\"");
+      CHECK(all.find(t) != std::string::npos);
+    };
+    for (char ch : text) {
+      if (ch == '\x01' || ch == ';' || ch == ':' || ch == '(' || ch == ')' || ch == '.' || ch == '\\' || ch == '"') {
+        check(chunk);
+        chunk.clear();
+      } else {
+        chunk += ch;
+      }
+    }
+    check(chunk);
+  }
 }
