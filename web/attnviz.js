@@ -17,11 +17,16 @@
   const prefetched = {};        // name -> Promise of [{name, bytes}]
 
   // --- the start-up / loading overlay --------------------------------------------------------------------------------
+  // Its texts are written in English here and shown in the page's language through the string tables ("msg." keys,
+  // attnviz_tr_message) once the wasm runs; before that (the first second of start-up) they show in English.
+  const say = (english) => (runtime ? Module.ccall('attnviz_tr_message', 'string', ['string'], [String(english)]) : String(english));
+  let overlayTitle = '';
   const overlay = {
-    show(title) { $('overlay').classList.remove('hidden'); $('ov-title').textContent = title; $('ov-msg').textContent = ''; $('ov-msg').className = 'msg'; },
-    progress(p, msg) { $('ov-bar').value = p; if (msg !== undefined) $('ov-msg').textContent = msg; },
-    error(msg) { $('overlay').classList.remove('hidden'); $('ov-msg').textContent = msg; $('ov-msg').className = 'msg err'; },
+    show(title) { overlayTitle = title; $('overlay').classList.remove('hidden'); $('ov-title').textContent = say(title); $('ov-msg').textContent = ''; $('ov-msg').className = 'msg'; },
+    progress(p, msg) { $('ov-bar').value = p; if (msg !== undefined) $('ov-msg').textContent = say(msg); },
+    error(msg) { $('overlay').classList.remove('hidden'); $('ov-msg').textContent = say(msg); $('ov-msg').className = 'msg err'; },
     hide() { $('overlay').classList.add('hidden'); },
+    relabel() { if (overlayTitle) $('ov-title').textContent = say(overlayTitle); },  // the runtime is ready: its language
   };
 
   function mb(n) { return (n / 1048576).toFixed(1) + ' MB'; }
@@ -539,6 +544,7 @@
       if (workerStarted) Module.ccall('attnviz_engine_started', null, ['number', 'number'], [workerStarted.threads, workerStarted.isolated ? 1 : 0]);
       lastPublished = location.hash.replace(/^#/, '');
       if (fontBytes) { giveFont(fontBytes); fontBytes = null; }
+      overlay.relabel();
       if (window.attnvizHub) window.attnvizHub.started();
     },
     fatal(msg) { overlay.error(msg); },

@@ -181,7 +181,7 @@ bool app_poll_engine(App& app) {
         app.run.valid = false;
         app.run.generation++;
         app_update_grid(app);
-        app_set_error(app, ev.error);
+        app_set_error(app, tr_message(ev.error));
         break;
       case EngineEvent::Kind::Cancelled:  // a newer request is on its way
         break;
@@ -268,7 +268,7 @@ void app_model_failed(App& app, const std::string& message) {
   app.awaiting_model = false;
   app.loading_name.clear();
   app.loading_progress = -1;
-  app_set_error(app, message + (app.model ? trf("app.keeping", app.model->name.c_str()) : std::string()));
+  app_set_error(app, tr_message(message) + (app.model ? trf("app.keeping", app.model->name.c_str()) : std::string()));
 }
 
 void app_model_loaded(App& app, const ModelInfo& info) {
@@ -300,7 +300,8 @@ void app_model_loaded(App& app, const ModelInfo& info) {
 
 void app_apply_fragment(App& app, const std::string& fragment) {
   DecodeResult r = decode_fragment(fragment);
-  sync_ui_lang(r.state.lang);  // the link's language first: the notices below are written in it
+  const Lang lang_before = ui_lang();
+  if (sync_ui_lang(r.state.lang) != lang_before) r = decode_fragment(fragment);  // its notices in the link's language
   for (const auto& n : r.notices) add_notice(app, n);
   if (!r.notices.empty()) {  // a bad link is an error the user should see (and tests can read via lastError)
     std::string all;

@@ -191,7 +191,7 @@ struct TourExample {
   std::string label;     // key (i18n.h) of its name in the Examples menu
   std::string fragment;  // the tour's link (model, text, steps)
 };
-const std::vector<TourExample>& tour_examples();
+const std::vector<TourExample>& tour_examples();  // captions in the current language (i18n.h)
 
 // "What did fine-tuning change?" (view_compare.cpp). The compare model is view.vs; its run results come with the
 // current model's (RunResult::compare_*).

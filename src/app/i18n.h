@@ -42,8 +42,26 @@ std::string trf(const char* key, ...);
 // English and Chinese formats of one key.
 std::vector<std::string> placeholders_of(const char* format);
 
+// Messages from below the views: src/core Status messages, engine errors and the page's JS (Hub downloads, file
+// reading) are written in English (the CLI and tests read them as they are). Keys "msg.*" hold the English text of
+// the ones a user meets as a format whose every placeholder is %s (%% is a percent sign), e.g.
+// "%s: architecture '%s' is not supported (attnviz runs %s)". match_message finds the key whose English format the
+// message matches (literal text equal, each %s any part, possibly empty; the key with the most literal text wins) and
+// fills `args` with the parts; "" when none does.
+std::string match_message(const std::string& english, std::vector<std::string>* args);
+// The message in the current language (or `lang`): the matched key's format filled with the parts (each part itself
+// translated when it is such a message); an unknown message is returned unchanged (English).
+std::string tr_message(const std::string& english);
+std::string tr_message_in(Lang lang, const std::string& english);
+// Fills a "msg." format: each %s with the next of `args` ("" when missing), %% as %.
+std::string fill_message(const char* format, const std::vector<std::string>& args);
+
 // The language of a `lang=` link value: "" (none) = the browser's language, set by the platform at start.
 void set_default_ui_lang(Lang lang);
+// The language of a POSIX locale, as the desktop viewer reads it: the first set and non-empty of LC_ALL, LC_MESSAGES,
+// LANG (each may be null) decides; "zh", "zh_CN.UTF-8", "zh_TW@..." give Chinese, anything else ("C", "en_US.UTF-8",
+// none) English.
+Lang lang_from_locale(const char* lc_all, const char* lc_messages, const char* lang);
 Lang default_ui_lang();
 // Sets the UI language from a link's lang value ("en", "zh", or "" = the default). Returns the language now shown.
 Lang sync_ui_lang(const std::string& link_lang);

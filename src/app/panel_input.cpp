@@ -71,9 +71,12 @@ void draw_input_panel(App& app) {
       }
     }
     ImGui::Separator();  // lesson tours (view_tour.cpp): each opens its own link, model included
+    // An example keeps the language shown (its link has no lang=; the tours' captions are in that language).
+    const std::string keep_lang = v.lang.empty() ? std::string() : "&lang=" + v.lang;
     for (const TourExample& t : tour_examples())
-      if (ImGui::Selectable(tr_id(t.label.c_str()))) app_apply_fragment(app, t.fragment);
-    if (ImGui::Selectable(tr_id("compare.example_ner"))) app_apply_fragment(app, compare_demo_fragment());  // view_compare
+      if (ImGui::Selectable(tr_id(t.label.c_str()))) app_apply_fragment(app, t.fragment + keep_lang);
+    if (ImGui::Selectable(tr_id("compare.example_ner")))
+      app_apply_fragment(app, compare_demo_fragment() + keep_lang);  // view_compare
     ImGui::EndCombo();
   }
   if (app_busy(app)) {

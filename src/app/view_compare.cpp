@@ -17,8 +17,7 @@
 namespace attnviz {
 namespace {
 
-enum class Metric { MeanAbs, Js };
-Metric g_metric = Metric::MeanAbs;  // the grid's coloring (a view option, not in the link)
+using Metric = CompareMetric;  // the grid's coloring: view.compare_metric (link key vsmetric=)
 
 bool is_builtin_name(const std::string& m) {
   const auto& b = builtin_models();
@@ -33,8 +32,8 @@ std::string fmt(const char* key, Args... args) {
   return buf;
 }
 
-const std::vector<float>& metric_values(const RunResult& r) {
-  return g_metric == Metric::Js ? r.compare_js : r.compare_mean_abs;
+const std::vector<float>& metric_values(const RunResult& r, Metric metric) {
+  return metric == Metric::Js ? r.compare_js : r.compare_mean_abs;
 }
 
 // One T x T matrix as cells at `origin` of `cell` pixels. `diff`: values in [-range, range] through diverging_color;
@@ -157,7 +156,7 @@ void app_compare_failed(App& app, const ModelInfo* info, const std::string& erro
     app.compare_refused = fmt("compare.refused_tokenizer", name.c_str(), current.c_str(), app.model->model.tokenizer_vocab,
                               name.c_str(), info->tokenizer_vocab);
   } else {
-    app.compare_refused = fmt("compare.load_failed", name.c_str(), error.c_str());
+    app.compare_refused = fmt("compare.load_failed", name.c_str(), tr_message(error).c_str());
   }
   app_set_error(app, app.compare_refused);
   app.view.vs = app.compare ? app.compare->name : std::string();  // the link keeps only a comparison that exists
@@ -187,6 +186,7 @@ std::string app_compare_json(const App& app) {
 }
 
 void draw_compare_view(App& app) {
+  Metric& g_metric = app.view.compare_metric;
   ViewState& v = app.view;
   const RunResult& r = app.run;
   const int L = app_n_layers(app), H = app_n_heads(app), T = app_n_tokens(app);
@@ -233,7 +233,7 @@ void draw_compare_view(App& app) {
     v.vs_hash.clear();
     return;
   }
-  const std::vector<float>& values = metric_values(r);
+  const std::vector<float>& values = metric_values(r, g_metric);
   if (L <= 0 || H <= 0 || values.size() != static_cast<size_t>(L) * H) return;
   const float vmax = std::max(1e-12f, *std::max_element(values.begin(), values.end()));
 

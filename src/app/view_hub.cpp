@@ -277,7 +277,7 @@ void draw_hub_banner(App& app) {
                     false, ImGuiWindowFlags_AlwaysUseWindowPadding | ImGuiWindowFlags_NoScrollbar);
   if (busy) {
     ImGui::Text(tr(h.busy_compare ? "hub.downloading_compare" : "hub.downloading"), h.busy_repo.c_str(),
-                host_of(h.endpoint).c_str(), h.phase.c_str());
+                host_of(h.endpoint).c_str(), tr_message(h.phase).c_str());  // "file list", a file name, "opening"
     std::string label = h.total > 0 ? trf("hub.done_of_total", hub_format_bytes(h.done).c_str(), hub_format_bytes(h.total).c_str())
                                     : hub_format_bytes(h.done);
     if (h.rate > 0) label += " · " + hub_format_bytes(h.rate) + "/s";

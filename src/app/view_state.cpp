@@ -17,6 +17,7 @@ constexpr const char* kViewNames[] = {"model", "matrix", "lines", "neuron", "rol
 constexpr const char* kColormapNames[] = {"viridis", "magma", "cividis", "gray"};
 constexpr const char* kScaleNames[] = {"linear", "sqrt", "log"};
 constexpr const char* kMergeNames[] = {"tokens", "chars", "words"};
+constexpr const char* kCompareMetricNames[] = {"mean_abs", "js"};
 constexpr size_t kMaxUserModelName = 64;
 constexpr size_t kMaxHashDigits = 128;
 constexpr size_t kMaxHubPart = 96;       // Hugging Face's limit on an org or repo name
@@ -361,21 +362,21 @@ bool lz_decompress(std::string_view in, size_t expected, std::string* out, std::
     const unsigned char c = static_cast<unsigned char>(in[p++]);
     if (c < 0x80) {
       const size_t len = size_t{c} + 1;
-      if (p + len > in.size()) { *why = "the data ends inside a literal run"; return false; }
-      if (out->size() + len > expected) { *why = "more data than announced"; return false; }
+      if (p + len > in.size()) { *why = tr("link.z_literal_cut"); return false; }
+      if (out->size() + len > expected) { *why = tr("link.z_more_data"); return false; }
       out->append(in.substr(p, len));
       p += len;
     } else {
       const size_t len = (c & 0x7F) + kMinMatch;
-      if (p + 2 > in.size()) { *why = "the data ends inside a back-reference"; return false; }
+      if (p + 2 > in.size()) { *why = tr("link.z_ref_cut"); return false; }
       const size_t offset = static_cast<unsigned char>(in[p]) | static_cast<size_t>(static_cast<unsigned char>(in[p + 1])) << 8;
       p += 2;
-      if (offset == 0 || offset > out->size()) { *why = "a back-reference points before the start"; return false; }
-      if (out->size() + len > expected) { *why = "more data than announced"; return false; }
+      if (offset == 0 || offset > out->size()) { *why = tr("link.z_ref_before"); return false; }
+      if (out->size() + len > expected) { *why = tr("link.z_more_data"); return false; }
       for (size_t k = 0; k < len; ++k) out->push_back((*out)[out->size() - offset]);
     }
   }
-  if (out->size() != expected) { *why = "less data than announced"; return false; }
+  if (out->size() != expected) { *why = tr("link.z_less_data"); return false; }
   return true;
 }
 
@@ -436,17 +437,17 @@ bool base64url_decode(std::string_view in, std::string* out) {
 bool unpack_compact(std::string_view z, std::string* payload, std::string* why) {
   std::string bytes;
   if (z.empty() || !base64url_decode(z, &bytes)) {
-    *why = "it is not URL-safe base64";
+    *why = tr("link.z_not_base64");
     return false;
   }
   if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != kCompactVersion) {
-    *why = "unknown format version (this page reads version 1)";
+    *why = tr("link.z_version");
     return false;
   }
   size_t p = 1, length = 0;
   for (int shift = 0;; shift += 7) {
     if (p >= bytes.size() || shift > 28) {
-      *why = "its length field is broken";
+      *why = tr("link.z_length");
       return false;
     }
     const unsigned char b = static_cast<unsigned char>(bytes[p++]);
@@ -454,7 +455,7 @@ bool unpack_compact(std::string_view z, std::string* payload, std::string* why) 
     if (!(b & 0x80)) break;
   }
   if (length > kMaxCompactBytes) {
-    *why = "it unpacks to more than " + std::to_string(kMaxCompactBytes) + " bytes";
+    *why = trf("link.z_too_big", std::to_string(kMaxCompactBytes).c_str());
     return false;
   }
   return lz_decompress(std::string_view(bytes).substr(p), length, payload, why);
@@ -494,6 +495,8 @@ std::string encode_with(const ViewState& s, Escape escape) {
   if (s.hide_special) out += "&hide=1";
   if (!s.vs.empty()) out += "&vs=" + (is_hub_model(s.vs) ? s.vs : escape(s.vs));  // compare with (view_compare.cpp)
   if (!s.vs.empty() && !s.vs_hash.empty()) out += (is_hub_model(s.vs) ? "&vsrev=" : "&vshash=") + escape(s.vs_hash);
+  if (s.compare_metric != d.compare_metric)
+    out += std::string("&vsmetric=") + kCompareMetricNames[static_cast<size_t>(s.compare_metric)];
   if (s.merge != d.merge) out += std::string("&merge=") + merge_name(s.merge);
   if (!s.knocked_out.empty()) {
     out += "&ko=";
@@ -584,7 +587,7 @@ std::string tour_part(const ViewState& s, Escape escape) {
 
 constexpr const char* kKnownKeys[] = {"model", "hash",  "text",      "pair", "view",  "layer", "head", "token",
                                       "cmap",  "scale", "threshold", "hide", "merge", "ko",    "embed", "step", "at",
-                                      "rev",   "vs",    "vshash",    "lang",  "vsrev"};
+                                      "rev",   "vs",    "vshash",    "lang",  "vsrev", "vsmetric"};
 
 class Decoder {
  public:
@@ -595,8 +598,7 @@ class Decoder {
     // "#?text=..." and "#/text=..." (query-string and router habits) read the same.
     while (!fragment.empty() && (fragment.front() == '?' || fragment.front() == '/')) fragment.remove_prefix(1);
     if (fragment.size() > kMaxFragmentBytes) {
-      note("the link is " + std::to_string(fragment.size()) + " bytes long; only the first " +
-           std::to_string(kMaxFragmentBytes) + " were read");
+      note(trf("link.too_long", std::to_string(fragment.size()).c_str(), std::to_string(kMaxFragmentBytes).c_str()));
       fragment = fragment.substr(0, kMaxFragmentBytes);
     }
     Entries outer;
@@ -608,12 +610,12 @@ class Decoder {
       if (unpack_compact(trim(z->second.value), &payload, &why)) {
         gather_pairs(payload, &merged);
         if (auto inner = merged.find("z"); inner != merged.end()) {
-          note("the compact link holds another z=; ignored");
+          note(tr("link.z_nested"));
           merged.erase(inner);
         }
         for (const auto& [key, e] : merged) note_duplicate(key, e);
       } else {
-        note("z=" + quoted(z->second.value) + " is not a readable compact link (" + why + "); ignored");
+        note(trf("link.z_unreadable", quoted(z->second.value).c_str(), why.c_str()));
       }
       outer.erase(z);
     }
@@ -635,7 +637,7 @@ class Decoder {
   // Unknown keys are listed once by note_unknown, however often they appear.
   void note_duplicate(const std::string& key, const Entry& e) {
     if (e.count > 1 && known(key) && key != "step")
-      note(quoted(key) + "= appears " + std::to_string(e.count) + " times in the link; using the last one");
+      note(trf("link.duplicate", quoted(key).c_str(), std::to_string(e.count).c_str()));
   }
 
   void note_unknown(const Entries& entries) {
@@ -656,12 +658,11 @@ class Decoder {
     if (bare) *bare = it->second.bare;
     std::string first_bad;
     if (const int bad = percent_decode(it->second.value, out, &first_bad); bad > 0) {
-      note(key + ": " + (bad == 1 ? "an invalid %-escape (" : std::to_string(bad) + " invalid %-escapes (first ") +
-           quoted(first_bad) + ") kept as typed; write a percent sign as %25");
+      if (bad == 1) note(trf("link.bad_escape_one", key.c_str(), quoted(first_bad).c_str()));
+      else note(trf("link.bad_escape_many", key.c_str(), std::to_string(bad).c_str(), quoted(first_bad).c_str()));
     }
     if (const int bad = repair_utf8(out); bad > 0) {
-      note(key + ": " + std::to_string(bad) + (bad == 1 ? " byte sequence that is" : " byte sequences that are") +
-           " not UTF-8 replaced by \xEF\xBF\xBD");
+      note(trf(bad == 1 ? "link.bad_utf8_one" : "link.bad_utf8_many", key.c_str(), std::to_string(bad).c_str()));
     }
     return true;
   }
@@ -670,7 +671,7 @@ class Decoder {
     std::string v;
     if (!value(entries, key, &v)) return;
     if (v.size() > kMaxTextBytes) {
-      note(key + " is " + std::to_string(v.size()) + " bytes; cut to the first " + std::to_string(kMaxTextBytes));
+      note(trf("link.text_cut", key.c_str(), std::to_string(v.size()).c_str(), std::to_string(kMaxTextBytes).c_str()));
       truncate_utf8(&v, kMaxTextBytes);
     }
     *field = std::move(v);
@@ -689,9 +690,8 @@ class Decoder {
       *field = x;
       return;
     }
-    const std::string now = *field < 0 ? std::string("none") : std::to_string(*field);
-    note(key + "=" + quoted(raw) + " is not a 0-based number (0 to " + std::to_string(kMaxIndex) + "); using " + key +
-         " " + now);
+    const std::string now = *field < 0 ? std::string(tr("link.none")) : std::to_string(*field);
+    note(trf("link.bad_index", key.c_str(), quoted(raw).c_str(), std::to_string(kMaxIndex).c_str(), key.c_str(), now.c_str()));
   }
 
   template <typename Enum, size_t N>
@@ -720,7 +720,7 @@ class Decoder {
       return;
     }
     if (!parse_bool(trim(raw), field))
-      note(key + "=" + quoted(raw) + " is not 1 or 0; using " + (*field ? "1" : "0"));
+      note(trf("link.bad_bool", key.c_str(), quoted(raw).c_str(), *field ? "1" : "0"));
   }
 
   // lang=en|zh (also en-US, zh-CN...: written back as en / zh); anything else keeps the current language.
@@ -750,8 +750,7 @@ class Decoder {
           s_->model = "user:" + name;
           s_->model_hash.clear();
         } else {
-          note("model=" + quoted(raw) + ": a user model needs a name of 1 to " + std::to_string(kMaxUserModelName) +
-               " bytes without control characters; using " + s_->model);
+          note(trf("link.user_model_name", quoted(raw).c_str(), std::to_string(kMaxUserModelName).c_str(), s_->model.c_str()));
         }
       } else if (low.compare(0, 3, "hf:") == 0) {
         std::string id, rev;
@@ -759,30 +758,28 @@ class Decoder {
           s_->model = "hf:" + id;
           s_->model_hash = rev;
         } else {
-          note("model=" + quoted(raw) + ": a Hugging Face model is hf:NAME or hf:ORG/NAME (letters, digits, - _ .); "
-               "using " + s_->model);
+          note(trf("link.hub_model_id", quoted(raw).c_str(), s_->model.c_str()));
         }
       } else {
         std::string list;
         for (const auto& b : builtins) list += b + ", ";
-        note("model=" + quoted(raw) + " is not a built-in model (" + list + "user:<name> or hf:<org/name>); using " +
-             s_->model);
+        note(trf("link.model_not_builtin", quoted(raw).c_str(), list.c_str(), s_->model.c_str()));
       }
     }
     std::string rev;
     if (value(entries, "rev", &rev)) {
       const std::string_view r = trim(rev);
-      if (!is_hub_model(s_->model)) note("rev= only applies to hf:<org/name> models; ignored");
-      else if (!is_hub_revision(r)) note("rev=" + quoted(rev) + " is not a revision (a commit sha, branch or tag); ignored");
+      if (!is_hub_model(s_->model)) note(tr("link.rev_not_hub"));
+      else if (!is_hub_revision(r)) note(trf("link.rev_bad", quoted(rev).c_str()));
       else s_->model_hash = std::string(r);
     }
     std::string hash;
     if (!value(entries, "hash", &hash)) return;
     const std::string_view h = trim(hash);
     if (!is_user_model(s_->model)) {
-      note("hash= only applies to user:<name> models; ignored");
+      note(tr("link.hash_not_user"));
     } else if (!is_hex(h)) {
-      note("hash=" + quoted(hash) + " is not 1 to " + std::to_string(kMaxHashDigits) + " hex digits; ignored");
+      note(trf("link.hash_bad", quoted(hash).c_str(), std::to_string(kMaxHashDigits).c_str()));
     } else {
       s_->model_hash = std::string(h);
     }
@@ -807,15 +804,14 @@ class Decoder {
         bool printable = !name.empty() && name.size() <= kMaxUserModelName;
         for (char c : name) printable = printable && static_cast<unsigned char>(c) >= 0x20 && c != 0x7F;
         if (printable) s_->vs = "user:" + name, s_->vs_hash.clear();
-        else note("vs=" + quoted(raw) + ": a user model needs a name of 1 to " + std::to_string(kMaxUserModelName) +
-                  " bytes without control characters; no comparison");
+        else note(trf("link.vs_user_name", quoted(raw).c_str(), std::to_string(kMaxUserModelName).c_str()));
       } else if (low.compare(0, 3, "hf:") == 0 && parse_hub_id(v.substr(3), &id, &rev)) {
         s_->vs = "hf:" + id;
         s_->vs_hash = rev;
       } else {
         std::string list;
         for (const auto& b : builtins) list += b + ", ";
-        note("vs=" + quoted(raw) + " is not a model (" + list + "user:<name> or hf:<org/name>); no comparison");
+        note(trf("link.vs_not_model", quoted(raw).c_str(), list.c_str()));
       }
     }
     std::string r;  // vsrev= pins an hf: vs= model's revision, as rev= does for model= (the page writes the commit sha)
@@ -830,14 +826,14 @@ class Decoder {
     const std::string_view t = trim(h);
     if (is_user_model(s_->vs) && is_hex(t)) s_->vs_hash = std::string(t);
     else if (is_hub_model(s_->vs) && is_hub_revision(t)) s_->vs_hash = std::string(t);
-    else note("vshash=" + quoted(h) + " is not a hash (user:<name>) or revision (hf:<org/name>) of the vs= model; ignored");
+    else note(trf("link.vshash_bad", quoted(h).c_str()));
   }
 
   void apply_threshold(const Entries& entries) {
     std::string raw;
     if (!value(entries, "threshold", &raw)) return;
     if (!parse_threshold(trim(raw), &s_->threshold))
-      note("threshold=" + quoted(raw) + " is not a number from 0 to 1; using " + format_float(s_->threshold));
+      note(trf("link.threshold_bad", quoted(raw).c_str(), format_float(s_->threshold).c_str()));
   }
 
   void apply_knocked_out(const Entries& entries) {
@@ -867,9 +863,8 @@ class Decoder {
       heads.push_back(h);
     }
     if (bad > 0)
-      note("ko: " + std::to_string(bad) + (bad == 1 ? " entry" : " entries") + " not of the form layer.head (" +
-           quoted(first_bad) + ") ignored");
-    if (dropped > 0) note("ko: only the first " + std::to_string(kMaxKnockedOut) + " heads were kept");
+      note(trf(bad == 1 ? "link.ko_bad_one" : "link.ko_bad_many", std::to_string(bad).c_str(), quoted(first_bad).c_str()));
+    if (dropped > 0) note(trf("link.ko_too_many", std::to_string(kMaxKnockedOut).c_str()));
     s_->knocked_out = std::move(heads);
     normalize_knocked_out(s_);
   }
@@ -892,6 +887,8 @@ class Decoder {
     apply_knocked_out(e);
     apply_bool(e, "embed", &s_->embed);
     apply_lang(e);
+    apply_enum(e, "vsmetric", kCompareMetricNames, &s_->compare_metric,
+               {{"mean", CompareMetric::MeanAbs}, {"meanabs", CompareMetric::MeanAbs}, {"jsd", CompareMetric::Js}});
     apply_tour(e);
   }
 
@@ -902,13 +899,13 @@ class Decoder {
       int over = 0;
       for (size_t i = 0; i < it->second.all.size(); ++i) {
         const std::string& raw = it->second.all[i];
-        const std::string n = "tour step " + std::to_string(i + 1);
+        const std::string n = trf("link.tour_step", static_cast<int>(i + 1));
         std::string once, first_bad, why;
         if (percent_decode(raw, &once, &first_bad) > 0)
-          note(n + ": an invalid %-escape (" + quoted(first_bad) + ") kept as typed; write a percent sign as %25");
+          note(trf("link.bad_escape_one", n.c_str(), quoted(first_bad).c_str()));
         TourStep step;
         if (!parse_tour_step(once, &step, &why)) {
-          note(n + " (" + quoted(once) + ") dropped: " + why);
+          note(trf("link.step_dropped", n.c_str(), quoted(once).c_str(), why.c_str()));
         } else if (steps.size() >= kMaxTourSteps) {
           ++over;
         } else {
@@ -916,8 +913,7 @@ class Decoder {
         }
       }
       if (over > 0)
-        note("the tour has more than " + std::to_string(kMaxTourSteps) + " steps; the last " + std::to_string(over) +
-             " were dropped");
+        note(trf("link.tour_too_long", std::to_string(kMaxTourSteps).c_str(), std::to_string(over).c_str()));
       s_->tour = std::move(steps);
       s_->at = 0;
     }
@@ -925,14 +921,14 @@ class Decoder {
     if (!value(entries, "at", &raw)) return;
     int k = 0;
     if (!parse_index(trim(raw), &k)) {
-      note("at=" + quoted(raw) + " is not a 0-based step number; starting at step 1 (at=0)");
+      note(trf("link.at_bad", quoted(raw).c_str()));
       s_->at = 0;
     } else if (s_->tour.empty()) {
-      if (k != 0) note("at=" + quoted(raw) + " names a tour step, but the link has no (usable) step=; ignored");
+      if (k != 0) note(trf("link.at_no_tour", quoted(raw).c_str()));
       s_->at = 0;
     } else if (k >= static_cast<int>(s_->tour.size())) {
-      note("at=" + std::to_string(k) + " is beyond the tour's " + std::to_string(s_->tour.size()) +
-           " steps (at=0 to " + std::to_string(s_->tour.size() - 1) + "); starting at step 1 (at=0)");
+      note(trf("link.at_beyond", std::to_string(k).c_str(), std::to_string(s_->tour.size()).c_str(),
+                std::to_string(s_->tour.size() - 1).c_str()));
       s_->at = 0;
     } else {
       s_->at = k;
@@ -950,7 +946,7 @@ bool ViewState::operator==(const ViewState& o) const {
          layer == o.layer && head == o.head && token == o.token && colormap == o.colormap && scale == o.scale &&
          threshold == o.threshold && hide_special == o.hide_special && merge == o.merge &&
          knocked_out == o.knocked_out && embed == o.embed && tour == o.tour && at == o.at && vs == o.vs &&
-         vs_hash == o.vs_hash && lang == o.lang;
+         vs_hash == o.vs_hash && lang == o.lang && compare_metric == o.compare_metric;
 }
 
 const char* view_name(ViewKind v) { return kViewNames[static_cast<size_t>(v)]; }
@@ -1031,18 +1027,18 @@ bool parse_tour_step(std::string_view step, TourStep* out, std::string* why) {
     if (trim(part).empty()) continue;  // "a:1,,b:2" and a trailing ',' are harmless
     const size_t colon = part.find(':');
     if (colon == std::string_view::npos) {
-      *why = "\"" + quoted(part) + "\" is not key:value (a ',' inside a value is written %252C in a link)";
+      *why = trf("link.step_not_kv", quoted(part).c_str());
       return false;
     }
     const std::string key = lower_ascii(trim(part.substr(0, colon)));
     const auto known = std::find(std::begin(kTourStepKeys), std::end(kTourStepKeys), key);
     if (known == std::end(kTourStepKeys)) {
       if (key == "model" || key == "hash") {
-        *why = "a tour step cannot change the model (" + quoted(part) + "): a tour runs on its link's model";
+        *why = trf("link.step_model", quoted(part).c_str());
       } else {
         std::string list;
         for (const char* k : kTourStepKeys) list += (list.empty() ? "" : " ") + std::string(k);
-        *why = "\"" + quoted(key) + "\" is not a step key (" + list + ")";
+        *why = trf("link.step_unknown_key", quoted(key).c_str(), list.c_str());
       }
       return false;
     }
@@ -1050,14 +1046,13 @@ bool parse_tour_step(std::string_view step, TourStep* out, std::string* why) {
     percent_decode(part.substr(colon + 1), &v, &first_bad);  // an invalid escape stays as typed ("50% sure")
     if (key == "say") {
       if (said) {
-        *why = "say appears twice";
+        *why = tr("link.step_say_twice");
         return false;
       }
       said = true;
       repair_utf8(&v);
       if (v.size() > kMaxCaptionBytes) {
-        *why = "its caption is " + std::to_string(v.size()) + " bytes (at most " + std::to_string(kMaxCaptionBytes) +
-               ")";
+        *why = trf("link.step_caption_long", std::to_string(v.size()).c_str(), std::to_string(kMaxCaptionBytes).c_str());
         return false;
       }
       result.say = std::move(v);
@@ -1065,7 +1060,7 @@ bool parse_tour_step(std::string_view step, TourStep* out, std::string* why) {
     }
     for (const auto& g : given) {
       if (g.first == key) {
-        *why = key + " appears twice";
+        *why = trf("link.step_key_twice", key.c_str());
         return false;
       }
     }
@@ -1077,6 +1072,8 @@ bool parse_tour_step(std::string_view step, TourStep* out, std::string* why) {
   if (!notices.empty()) {
     std::string n = notices.front();
     if (const size_t using_pos = n.find("; using"); using_pos != std::string::npos) n.resize(using_pos);
+    if (const size_t using_pos = n.find("\xEF\xBC\x9B\xE6\x94\xB9\xE7\x94\xA8"); using_pos != std::string::npos)
+      n.resize(using_pos);  // "；改用": the same cut in Chinese
     for (const auto& g : given) {  // "layer=abc is not ..." reads "layer:abc is not ..." in a step
       if (n.compare(0, g.first.size() + 1, g.first + "=") == 0) n[g.first.size()] = ':';
     }
@@ -1165,8 +1162,8 @@ void clamp_to_model(ViewState* s, int n_layers, int n_heads, int n_tokens, std::
     }
     if (n_dropped > 5) dropped += " and " + std::to_string(n_dropped - 5) + " more";
     if (n_dropped > 0) {
-      note("ko: " + dropped + (n_dropped == 1 ? " is" : " are") + " outside the model (" + std::to_string(n_layers) +
-           " layers x " + std::to_string(n_heads) + " heads); not knocked out");
+      note(trf(n_dropped == 1 ? "link.ko_outside_one" : "link.ko_outside_many", dropped.c_str(),
+                std::to_string(n_layers).c_str(), std::to_string(n_heads).c_str()));
       s->knocked_out = std::move(kept);
     }
   }

@@ -36,6 +36,9 @@
 //   vsrev      an hf: vs= model's revision (the page writes the    none
 //              commit sha here, as rev= for model=); only read
 //              with an hf:<org/name> vs= model
+//   vsmetric   mean_abs | js: what the compare grid shows (mean    mean_abs
+//              |a-b| of the two attention matrices, or the
+//              Jensen-Shannon divergence per query row averaged)
 //   lang       en | zh: the page's language (also en-US, zh-CN,   the browser's language
 //              zh-Hans...; written back as en / zh)
 //   z          the compact form, see below
@@ -83,6 +86,8 @@ enum class ViewKind { Model, Matrix, Lines, Neuron, Rollout, Stats, Compare };
 enum class Colormap { Viridis, Magma, Cividis, Gray };
 enum class Scale { Linear, Sqrt, Log };
 enum class Merge { Tokens, Characters, Words };
+// The compare view's measure of how much a head changed (analysis.h head_difference): mean |a - b| or Jensen-Shannon.
+enum class CompareMetric { MeanAbs, Js };
 
 // One attention head, 0-based.
 struct HeadRef {
@@ -134,6 +139,7 @@ struct ViewState {
   int at = 0;                          // current tour step, 0-based (0 when there is no tour)
   std::string vs;                      // compare with this model (link key vs=; "" = no comparison), same forms as model
   std::string vs_hash;                 // its files hash (user:, link key vshash=) or revision (hf:, link key vsrev=)
+  CompareMetric compare_metric = CompareMetric::MeanAbs;  // the compare grid's measure, link key vsmetric=
 
   bool operator==(const ViewState& o) const;
   bool operator!=(const ViewState& o) const { return !(*this == o); }

@@ -174,8 +174,8 @@ void copy_link(App& app, const std::string& fragment) {
 }
 
 // A step from (key, value) pairs in kTourStepKeys order, canonical values.
-TourStep step(std::vector<std::pair<std::string, std::string>> keys, const char* say) {
-  return TourStep{std::move(keys), say};
+TourStep step(std::vector<std::pair<std::string, std::string>> keys, std::string say) {
+  return TourStep{std::move(keys), std::move(say)};
 }
 
 // The example tours. Every number in a caption was read off the model's own attention for that exact text
@@ -187,23 +187,16 @@ std::vector<TourExample> make_examples() {
     s.model = "zh-bert-ner-mini";
     s.text = "张三在北京大学读书，后来去了上海的华为公司工作。";
     s.tour = {
-        step({}, "**Chinese NER, step by step.** zh-bert-ner-mini tags every character as the start (B-) or inside "
-                 "(I-) of a person, place or organisation, or as O. The Predictions panel shows the names it finds "
-                 "here: 张三 (PER), 北京大学 (ORG), 上海 (LOC), 华为公司 (ORG).\nEach small square is one attention "
-                 "head: 6 layers (rows) x 8 heads."),
+        step({}, trf("tour.ner_1")),
         step({{"view", "matrix"}, {"layer", "2"}, {"head", "3"}},
-             "**Layer 2, head 3** looks at the previous character: the bright line just below the diagonal. On "
-             "average 91% of each character's attention goes to the one before it. Names are built from neighbours."),
-        step({{"head", "4"}}, "**Layer 2, head 4** does the opposite: 92% on average to the **next** character."),
+             trf("tour.ner_2")),
+        step({{"head", "4"}}, trf("tour.ner_3")),
         step({{"head", "5"}, {"token", "4"}},
-             "Pinned: **北**, the first character of 北京大学. In layer 2, head 5 it looks at **学** (57%) and "
-             "**大** (39%): the rest of the name it starts."),
+             trf("tour.ner_4")),
         step({{"layer", "5"}, {"head", "1"}},
-             "In the last layer (5), head 1, 北 looks at itself (46%), at **上** (25%) and at **华** (12%): the "
-             "first characters of the other names, 上海 and 华为公司."),
+             trf("tour.ner_5")),
         step({{"view", "stats"}, {"token", "none"}},
-             "**Find heads yourself.** Sort the table by a column (previous, next, [CLS], [SEP], entropy) to find "
-             "heads with the same habit in other layers."),
+             trf("tour.ner_6")),
     };
     out.push_back({"tour.example_ner", encode_fragment(s)});
   }
@@ -212,21 +205,14 @@ std::vector<TourExample> make_examples() {
     s.model = "gpt2-mini";
     s.text = "And the LORD said unto Moses, Go in unto the people, and the LORD said unto";
     s.tour = {
-        step({}, "**How GPT-2 writes.** gpt2-mini reads left to right: every heatmap is a triangle, since a token "
-                 "sees only itself and the tokens before it. The Predictions panel lists its guesses for the next "
-                 "token; clicking one appends it."),
+        step({}, trf("tour.gpt2_1")),
         step({{"view", "matrix"}, {"layer", "0"}, {"head", "3"}},
-             "**Layer 0, head 3:** on average 55% of every token's attention rests on the first token, \"And\". "
-             "GPT-2 has no [CLS]: the first token is where heads park attention they do not need."),
+             trf("tour.gpt2_2")),
         step({{"layer", "4"}, {"head", "5"}, {"token", "17"}},
-             "Pinned: the last token, \" unto\". In layer 4, head 5 it puts 96% of its attention on **\" Moses\"**, "
-             "the token that came after \" unto\" the first time (said unto Moses). A head that looks up what "
-             "followed last time is called an **induction head**."),
-        step({{"layer", "5"}, {"head", "2"}}, "Layer 5, head 2 does the same: 97% on \" Moses\"."),
+             trf("tour.gpt2_3")),
+        step({{"layer", "5"}, {"head", "2"}}, trf("tour.gpt2_4")),
         step({{"view", "model"}},
-             "Yet the top guess in the Predictions panel is **\" them\"** (46%), then \" the\" and \" Aaron\": a head's "
-             "attention says where it looks, not what the model will say.\nClick a guess to append it and watch "
-             "the next step."),
+             trf("tour.gpt2_5")),
     };
     out.push_back({"tour.example_gpt2", encode_fragment(s)});
   }
@@ -235,20 +221,15 @@ std::vector<TourExample> make_examples() {
     s.model = "zh-bert-mini";
     s.text = "床前明月[MASK]，疑是地上霜。";
     s.tour = {
-        step({}, "**BERT fills in the blank.** zh-bert-mini was trained to guess hidden characters. [MASK] hides "
-                 "the one after 明月; the Predictions panel shows its top guesses (明 27%, then 色, 雨, 夜, 下). "
-                 "The poem's real character is 光."),
+        step({}, trf("tour.mask_1")),
         step({{"view", "matrix"}, {"layer", "2"}, {"head", "3"}},
-             "**Layer 2, head 3:** every character looks at the one before it (84% on average). BERT sees both "
-             "sides at once: no triangle here, unlike GPT-2."),
-        step({{"head", "4"}}, "**Layer 2, head 4:** every character looks at the one after it (85% on average)."),
+             trf("tour.mask_2")),
+        step({{"head", "4"}}, trf("tour.mask_3")),
         step({{"layer", "3"}, {"head", "5"}, {"token", "5"}},
-             "Pinned: **[MASK]**. In layer 3, head 5 it puts 97% of its attention on **月**, the character just "
-             "before the gap."),
-        step({{"head", "3"}}, "Layer 3, head 3: 91% on **，**, the character just after the gap."),
+             trf("tour.mask_4")),
+        step({{"head", "3"}}, trf("tour.mask_5")),
         step({{"layer", "5"}},
-             "In the last layer, head 3 spreads [MASK]'s attention: 霜 32%, 月 20%, 上 9%. The guess draws on "
-             "the whole line, not only its neighbours.\nTry another text with [MASK] in it."),
+             trf("tour.mask_6")),
     };
     out.push_back({"tour.example_mask", encode_fragment(s)});
   }
@@ -258,8 +239,10 @@ std::vector<TourExample> make_examples() {
 }  // namespace
 
 const std::vector<TourExample>& tour_examples() {
-  static const std::vector<TourExample> examples = make_examples();
-  return examples;
+  static std::vector<TourExample> examples[2];  // per language: the captions are written in the page's language
+  std::vector<TourExample>& e = examples[ui_lang() == Lang::Zh ? 1 : 0];
+  if (e.empty()) e = make_examples();
+  return e;
 }
 
 void tour_go(App& app, int k) {

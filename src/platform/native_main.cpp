@@ -1,6 +1,7 @@
 // native_main: the desktop viewer (GLFW + OpenGL 3.3). The same app and views as the page; models come from the
 // repository's models/ folder by name, or from a Hugging Face folder given on the command line.
-//   attnviz_gui [--model DIR] [--link FRAGMENT] [--threads N]
+//   attnviz_gui [--model DIR] [--link FRAGMENT] [--threads N] [--lang en|zh]
+// The interface's language: --lang, else the link's lang=, else the system locale (LC_ALL, LC_MESSAGES, LANG).
 // The model runs on the engine's own std::thread (engine.h): the window never waits for a pass.
 #include <GLFW/glfw3.h>
 #include <imgui.h>
@@ -18,6 +19,7 @@
 #include "app.h"
 #include "folder.h"
 #include "fonts.h"
+#include "i18n.h"
 #include "renderer.h"
 #include "ui.h"
 #include "ui_items.h"
@@ -33,7 +35,7 @@ void load_builtin(App& app, const std::string& name) {
   std::string dir = std::string(ATTNVIZ_SOURCE_DIR) + "/models/" + name;
   Status st = read_folder(dir, &ff);
   if (!st) {
-    app_set_error(app, st.message);
+    app_set_error(app, tr_message(st.message));
     return;
   }
   app_load_model(app, std::move(ff.bytes), name, false);
@@ -43,7 +45,7 @@ void load_user(App& app, const std::string& dir) {
   FolderFiles ff;
   Status st = read_folder(dir, &ff);
   if (!st) {
-    app_set_error(app, st.message);
+    app_set_error(app, tr_message(st.message));
     return;
   }
   std::string base = dir;
@@ -65,10 +67,11 @@ void key_callback(GLFWwindow*, int key, int, int action, int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string user_dir, link;
+  std::string user_dir, link, lang;
   int threads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--model")) user_dir = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--lang")) lang = argv[i + 1];
     else if (!std::strcmp(argv[i], "--link")) link = argv[i + 1];
     else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
   }
@@ -110,17 +113,24 @@ int main(int argc, char** argv) {
     FolderFiles ff;
     Status st = read_folder(std::string(ATTNVIZ_SOURCE_DIR) + "/models/" + name, &ff);
     if (st) app.engine->load_compare(std::move(ff.bytes), name, false);
-    else app_compare_failed(app, nullptr, st.message);
+    else app_compare_failed(app, nullptr, st.message);  // translated there (tr_message)
   };
   app.platform.copy_text = [window](const std::string& text) { glfwSetClipboardString(window, text.c_str()); };
   app.platform.page_url = [] { return std::string("attnviz:"); };
   app.platform.download = [&app](const std::string& name, const std::string&, const std::string& bytes) {
     std::ofstream f(name, std::ios::binary);
     f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (f) app.notices.push_back("Saved " + name + " in the current folder");
-    else app_set_error(app, name + ": could not write the file");
+    if (f) app.notices.push_back(trf("app.saved_file", name.c_str()));
+    else app_set_error(app, trf("app.write_failed", name.c_str()));
   };
+  Lang ui = lang_from_locale(std::getenv("LC_ALL"), std::getenv("LC_MESSAGES"), std::getenv("LANG"));
+  const bool lang_given = lang_from_code(lang, &ui);
+  set_default_ui_lang(ui);
   app_apply_fragment(app, link);
+  if (lang_given && app.view.lang != lang_code(ui)) {  // --lang wins over the link's lang=
+    app.view.lang = lang_code(ui);
+    sync_ui_lang(app.view.lang);
+  }
   if (!user_dir.empty()) {
     g_pending_model.clear();
     load_user(app, user_dir);

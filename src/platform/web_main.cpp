@@ -474,7 +474,15 @@ EMSCRIPTEN_KEEPALIVE void attnviz_load_failed(const char* message) {
   g_app.awaiting_model = false;
   g_app.loading_name.clear();
   g_app.loading_progress = -1;
-  app_set_error(g_app, message);
+  app_set_error(g_app, tr_message(message ? message : ""));
+}
+
+// A message of the page's JS (loading overlay, Hub downloads; English) in the page's language (i18n.h tr_message:
+// the "msg." keys of the string tables; an unknown message comes back unchanged).
+EMSCRIPTEN_KEEPALIVE const char* attnviz_tr_message(const char* english) {
+  static std::string s;
+  s = tr_message(english ? english : "");
+  return s.c_str();
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_set_clipboard(const char* text) { g_clipboard = text ? text : ""; }

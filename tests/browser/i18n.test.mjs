@@ -3,13 +3,16 @@
 // English, the browser's language is the default, every view draws labels from the tables (no raw key shows), and
 // the Chinese glyphs are really drawn (the atlas holds every character of the table; a screenshot's label pixels
 // differ between two Chinese labels, where missing glyphs would draw the same fallback). Writes
-// docs/screenshots/chinese.png.
+// docs/screenshots/chinese.png. With lang=zh the messages made below the views are Chinese too: a refused model's
+// files (unsupported architecture, truncated weights) in lastError() and the loading overlay, a bad link's notices,
+// a Hub endpoint that cannot be reached, and the example tours' captions.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import {decodePng, pictureStats} from './lib/png.mjs';
-import {BIG, LOAD_TIMEOUT, clickItem, closeAll, hook, missingPrerequisite, openPage, pct, screenshot, screenshotDir,
-        startBrowser, waitFrames, waitReady} from './lib/harness.mjs';
+import {BIG, LOAD_TIMEOUT, clickItem, closeAll, dataDir, hook, missingPrerequisite, noticesOf, openPage, pct,
+        screenshot, screenshotDir, startBrowser, waitFrames, waitReady} from './lib/harness.mjs';
 
 const skip = missingPrerequisite();
 let server, browser;
@@ -160,5 +163,88 @@ test('without lang= the browser\'s language decides; lang= wins over it; a tour 
     assert.ok(notices.some((n) => n.includes('lang=')), `a notice for lang=fr: ${JSON.stringify(notices)}`);
   } finally {
     await bad.close();
+  }
+});
+
+// Whether a string holds Chinese characters (CJK unified ideographs).
+const han = (s) => /[\u4e00-\u9fff]/.test(s || '');
+
+// tiny-bert's files as File objects in the page (loadFiles), `change` rewriting some of them first.
+async function loadTinyBert(page, folder, change) {
+  const dir = path.join(dataDir, 'tiny-bert');
+  const payload = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt'].map((n) => {
+    let b = fs.readFileSync(path.join(dir, n));
+    if (change[n]) b = Buffer.from(change[n](b));
+    return {name: n, base64: b.toString('base64')};
+  });
+  return page.evaluate(([list, name]) => window.attnviz.loadFiles(list.map((f) => {
+    const s = atob(f.base64);
+    const bytes = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+    return new File([bytes], f.name);
+  }), name), [payload, folder]);
+}
+
+test('lang=zh: a refused model, a bad link, an unreachable Hub and the example tours speak Chinese', {skip}, async () => {
+  const a = await openPage(browser, server, `lang=zh&text=${pct(text)}`, {viewport: BIG});
+  try {
+    await waitLabels(a.page, zhTabs, 'Chinese labels');
+
+    // An architecture attnviz does not run: the core's message, in Chinese, naming the architecture; the loading
+    // overlay's texts (its title while the files were read, then "building the model") in Chinese too.
+    const arch = (b) => { const c = JSON.parse(b.toString()); c.architectures = ['BertForQuestionAnswering']; return JSON.stringify(c); };
+    let r = await loadTinyBert(a.page, 'qa-model', {'config.json': arch});
+    assert.equal(r.ok, false);
+    let err = await hook(a.page, 'lastError');
+    assert.ok(han(err) && err.includes('BertForQuestionAnswering') && !err.includes('is not supported'),
+              `unsupported architecture: ${err}`);
+    assert.ok(err.includes('继续使用 zh-bert-mini'), `the current model stays, said in Chinese: ${err}`);
+    const overlay = await a.page.evaluate(() => [document.getElementById('ov-title').textContent,
+                                                 document.getElementById('ov-msg').textContent]);
+    assert.ok(overlay[0].startsWith('正在读取 qa-model'), `overlay title: ${overlay[0]}`);
+    assert.equal(overlay[1], '正在构建模型…');
+    assert.equal((await hook(a.page, 'state')).model, 'zh-bert-mini');
+
+    // Weights cut short.
+    r = await loadTinyBert(a.page, 'cut', {'model.safetensors': (b) => b.subarray(0, 5)});
+    assert.equal(r.ok, false);
+    err = await hook(a.page, 'lastError');
+    assert.ok(han(err) && err.includes('model.safetensors') && err.includes('文件不完整'), `truncated file: ${err}`);
+
+    // A bad link: its notices and lastError in Chinese.
+    await a.page.evaluate((t) => { location.hash = `#lang=zh&text=${t}&layer=abc&threshold=7&cmap=rainbow`; }, pct(text));
+    await a.page.waitForFunction(() => (window.attnviz.lastError() || '').startsWith('这个链接有问题'), null, {timeout: 30000})
+      .catch(async () => assert.fail(`bad link: ${await hook(a.page, 'lastError')}`));
+    const notices = await noticesOf(a.page);
+    for (const key of ['layer=', 'threshold=', 'cmap=']) {
+      const n = notices.find((x) => x.startsWith(key));
+      assert.ok(n && han(n), `a Chinese notice for ${key}: ${JSON.stringify(notices)}`);
+    }
+
+    // The example tours: captions written in Chinese for a page shown in Chinese.
+    await clickItem(a.page, '示例…');
+    await clickItem(a.page, '导览：中文命名实体识别（zh-bert-ner-mini）');
+    await a.page.waitForFunction(() => { const s = window.attnviz.state(); return s.model === 'zh-bert-ner-mini' && s.tour.length === 6; },
+                                 null, {timeout: 90000});
+    const tour = (await hook(a.page, 'state')).tour;
+    for (const step of tour) assert.ok(han(step.say) && !/\b(the|and|of)\b/.test(step.say), `caption: ${step.say}`);
+    assert.ok(tour[0].say.includes('命名实体识别'), tour[0].say);
+    assert.ok(tour[3].say.includes('57%'), `the numbers stay: ${tour[3].say}`);
+    assert.equal((await hook(a.page, 'state')).lang, 'zh', 'an example keeps the language shown');
+    assert.ok((await hook(a.page, 'link')).includes('lang=zh'), 'the tour\'s link says its language');
+
+    // A Hub endpoint nobody answers (the page reloads to apply it): the Hub client's message, in Chinese.
+    await Promise.all([a.page.waitForEvent('load', {timeout: LOAD_TIMEOUT}),
+                       hook(a.page, 'setHubEndpoint', 'http://127.0.0.1:9')]);
+    await waitReady(a.page);
+    assert.equal((await hook(a.page, 'state')).lang, 'zh');
+    await a.page.evaluate(() => { window.attnviz.loadModel('hf:org/some-model'); });
+    await a.page.waitForFunction(() => (window.attnviz.lastError() || '').includes('org/some-model'), null, {timeout: 60000})
+      .catch(async () => assert.fail(`Hub: ${await hook(a.page, 'lastError')}`));
+    err = await hook(a.page, 'lastError');
+    assert.ok(han(err) && err.includes('127.0.0.1:9') && !err.includes('could not'), `Hub unreachable: ${err}`);
+    assert.deepEqual(a.errors, []);
+  } finally {
+    await a.close();
   }
 });
