@@ -41,11 +41,27 @@ function copyIn(bytes) {
   return p;
 }
 
+// Files the engine reads by range during a load (engine_add_source: F16/BF16 safetensors), by id; emptied when
+// the load ends, so their bytes never enter the wasm heap whole.
+self.attnvizSources = new Map();
+let nextSource = 1;
+
 // Hands `files` ({name, bytes: ArrayBuffer}) to the engine: each one's bytes copied once into a buffer the engine
-// owns from then on (engine_add_file); the JS copy is dropped as soon as it is in.
+// owns from then on (engine_add_file); the JS copy is dropped as soon as it is in. A safetensors file the engine
+// takes as a source (engine_add_source) stays here instead, until the load ends (dropSources).
 function handOver(files) {
+  self.attnvizSources.clear();
   for (const f of files) {
     const bytes = new Uint8Array(f.bytes);
+    if (/\.safetensors$/i.test(f.name)) {
+      const id = nextSource++;
+      self.attnvizSources.set(id, bytes);
+      if (Module.ccall('engine_add_source', 'number', ['string', 'number', 'number'], [f.name, id, bytes.length])) {
+        f.bytes = null;
+        continue;
+      }
+      self.attnvizSources.delete(id);
+    }
     const p = copyIn(bytes);
     Module.ccall('engine_add_file', null, ['string', 'number', 'number'], [f.name, p, bytes.length]);
     f.bytes = null;
@@ -66,12 +82,14 @@ self.onmessage = async (e) => {
       Module._engine_load_begin();  // frees the last result's buffers for the new files
       handOver(m.files);
       const r = JSON.parse(Module.ccall('engine_load', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
+      self.attnvizSources.clear();
       self.postMessage({ type: 'loaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '',
         heap: heapBytes() });
     } else if (m.type === 'loadCompare') {  // a second model for "what did fine-tuning change?"
       Module._engine_files_begin();  // the last run stays: summaries are still answered from it
       handOver(m.files);
       const r = JSON.parse(Module.ccall('engine_load_compare', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
+      self.attnvizSources.clear();
       self.postMessage({ type: 'compareLoaded', seq: m.seq, ok: r.ok, info: r.info || null, error: r.error || null, hash: m.hash || '',
         heap: heapBytes() });
     } else if (m.type === 'run') {
@@ -98,6 +116,7 @@ self.onmessage = async (e) => {
     const msg = String(err && err.message || err);
     if (m.type === 'load' || m.type === 'loadCompare') {
       if (self.Module && Module._engine_files_begin) Module._engine_files_begin();  // a failed load frees its files
+      self.attnvizSources.clear();
       self.postMessage({ type: m.type === 'load' ? 'loaded' : 'compareLoaded', seq: m.seq, ok: false, info: null,
                          error: msg, heap: heapBytes() });
     }

@@ -1,6 +1,8 @@
 // Folder: reads a model or tokenizer folder into memory. std only.
 #include "folder.h"
 
+#include "safetensors.h"
+
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -60,7 +62,19 @@ static bool torch_weights(const std::string& name) {
   return name.rfind("pytorch_model", 0) == 0 && ends_with(name, ".bin");
 }
 
-Status read_folder(const std::string& dir, FolderFiles* out) {
+// A source for `path` when it is a safetensors file whose header lists an F16 or BF16 tensor (converting those from
+// bytes in memory would hold the file beside its floats); null otherwise (float32 files are read whole and used in
+// place; a file whose header does not parse is read whole too, so the loader reports it as usual).
+static std::shared_ptr<const ByteSource> half_precision_source(const std::string& path) {
+  std::shared_ptr<const ByteSource> src;
+  if (!FileByteSource::open(path, &src).ok) return nullptr;
+  return has_half_precision_tensors(*src) ? src : nullptr;
+}
+
+Status read_folder(const std::string& dir, FolderFiles* out) { return read_folder(dir, out, nullptr); }
+
+Status read_folder(const std::string& dir, FolderFiles* out, ByteSources* sources) {
+  if (sources) sources->clear();
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::error(dir + ": not a folder");
@@ -75,16 +89,22 @@ Status read_folder(const std::string& dir, FolderFiles* out) {
     std::string name = it->path().filename().string();
     if (torch_weights(name)) torch_files.push_back(it->path());
     if (!wanted(name)) continue;
+    if (sources && ends_with(name, ".safetensors")) {
+      if (auto src = half_precision_source(it->path().string())) {
+        (*sources)[name] = std::move(src);
+        continue;
+      }
+    }
     Status s = read_whole_file(it->path().string(), &out->bytes[name]);
     if (!s) return s;
   }
-  bool has_safetensors = false;
+  bool has_safetensors = sources && !sources->empty();
   for (const auto& [name, data] : out->bytes) has_safetensors = has_safetensors || ends_with(name, ".safetensors");
   for (size_t i = 0; i < torch_files.size() && !has_safetensors; i++) {
     Status s = read_whole_file(torch_files[i].string(), &out->bytes[torch_files[i].filename().string()]);
     if (!s) return s;
   }
-  if (out->bytes.empty()) return Status::error(dir + ": no model or tokenizer files in this folder");
+  if (out->bytes.empty() && (!sources || sources->empty())) return Status::error(dir + ": no model or tokenizer files in this folder");
   return Status::success();
 }
 

@@ -90,6 +90,7 @@ bool little_endian() {
 struct Source {
   TensorView view;
   std::string file;  // shard name, for messages
+  const ByteSource* source = nullptr;  // the file read by range (view.data empty), or null: view.data holds the bytes
 };
 
 std::string shape_str(const std::vector<int64_t>& s) {
@@ -149,6 +150,17 @@ struct Loader {
     if (src->view.shape != shape) {
       status = Status::error(what + "/" + src->file + ": tensor '" + src->view.name + "' has shape " +
                              shape_str(src->view.shape) + ", config.json says " + shape_str(shape));
+      return;
+    }
+    if (src->source) {  // a file read by range: converted straight from it into the float32 copy
+      Vec v(static_cast<size_t>(src->view.numel));
+      Status s = tensor_to_float(*src->source, src->view, what + "/" + src->file, v.data());
+      if (!s) {
+        status = s;
+        return;
+      }
+      owned_bytes += v.size() * sizeof(float);
+      dst->set(std::move(v));
       return;
     }
     const std::string_view bytes = src->view.data;
@@ -219,7 +231,14 @@ void sinusoidal_table(int P, int D, std::vector<float>* out) {
 
 // Builds name -> tensor over model.safetensors, or over the shards a model.safetensors.index.json names.
 Status collect_tensors(const FileMap& files, const std::string& what, std::vector<SafeTensors>* shards,
-                       std::vector<TorchCheckpoint>* torch_shards, std::map<std::string, Source>* out) {
+                       std::vector<TorchCheckpoint>* torch_shards, std::map<std::string, Source>* out,
+                       const ByteSources* sources) {
+  // A safetensors file absent from `files` may come through `sources` (read by range).
+  auto source_of = [sources](const std::string& name) -> const ByteSource* {
+    if (!sources) return nullptr;
+    auto it = sources->find(name);
+    return it != sources->end() ? it->second.get() : nullptr;
+  };
   std::vector<std::string> shard_names;
   auto idx = files.find("model.safetensors.index.json");
   if (idx != files.end()) {
@@ -233,7 +252,7 @@ Status collect_tensors(const FileMap& files, const std::string& what, std::vecto
       if (std::find(shard_names.begin(), shard_names.end(), f) == shard_names.end()) shard_names.push_back(f);
     }
     if (shard_names.empty()) return Status::error(what + "/model.safetensors.index.json: weight_map is empty");
-  } else if (files.count("model.safetensors")) {
+  } else if (files.count("model.safetensors") || source_of("model.safetensors")) {
     shard_names.push_back("model.safetensors");
   } else if (files.count("pytorch_model.bin.index.json") || files.count("pytorch_model.bin")) {
     // PyTorch checkpoint(s), read without executing anything (torch_checkpoint.h); safetensors win when both exist.
@@ -255,12 +274,14 @@ Status collect_tensors(const FileMap& files, const std::string& what, std::vecto
   shards->reserve(shard_names.size());
   for (const std::string& name : shard_names) {
     auto f = files.find(name);
-    if (f == files.end())
+    const ByteSource* src = f == files.end() ? source_of(name) : nullptr;
+    if (f == files.end() && !src)
       return Status::error(what + ": shard '" + name + "' named in model.safetensors.index.json is missing");
     shards->emplace_back();
-    Status s = SafeTensors::parse(f->second, what + "/" + name, &shards->back());
+    Status s = src ? SafeTensors::parse(*src, what + "/" + name, &shards->back())
+                   : SafeTensors::parse(f->second, what + "/" + name, &shards->back());
     if (!s) return s;
-    for (const TensorView& t : shards->back().tensors()) (*out)[t.name] = Source{t, name};
+    for (const TensorView& t : shards->back().tensors()) (*out)[t.name] = Source{t, name, src};
   }
   return Status::success();
 }
@@ -417,7 +438,7 @@ struct Model::Impl {
     T_cap = T;
   }
 
-  Status load(const FileMap& files, const std::string& what, const FileOwners* owners);
+  Status load(const FileMap& files, const std::string& what, const FileOwners* owners, const ByteSources* sources);
   // y (T, N, leading dim ldy) (+)= x (T, K, ldx) * W: W as stored, BERT's (N, K) nn.Linear weights through gemm's
   // transposed B, GPT-2's (K, N) Conv1D weights directly.
   void linear(int T, int N, int K, const float* x, int ldx, const Weight& W, float* y, int ldy, bool accumulate) const {
@@ -428,7 +449,8 @@ struct Model::Impl {
   void lm_head(const std::vector<int>& pos, int T, Activations* a);
 };
 
-Status Model::Impl::load(const FileMap& files, const std::string& what, const FileOwners* owners) {
+Status Model::Impl::load(const FileMap& files, const std::string& what, const FileOwners* owners,
+                         const ByteSources* sources) {
   auto cf = files.find("config.json");
   if (cf == files.end()) return Status::error(what + ": no config.json in the model files");
   bool head_known = false;
@@ -438,7 +460,7 @@ Status Model::Impl::load(const FileMap& files, const std::string& what, const Fi
   std::vector<SafeTensors> shards;
   std::vector<TorchCheckpoint> torch_shards;
   std::map<std::string, Source> tensors;
-  s = collect_tensors(files, what, &shards, &torch_shards, &tensors);
+  s = collect_tensors(files, what, &shards, &torch_shards, &tensors, sources);
   if (!s) return s;
 
   const bool bert = cfg.family == Family::Bert;
@@ -661,9 +683,10 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
-Status Model::load(const FileMap& files, const std::string& what, Model* out, const FileOwners* owners) {
+Status Model::load(const FileMap& files, const std::string& what, Model* out, const FileOwners* owners,
+                   const ByteSources* sources) {
   auto impl = std::make_unique<Impl>();
-  Status s = impl->load(files, what, owners);
+  Status s = impl->load(files, what, owners, sources);
   if (!s) return s;  // *out keeps its previous model
   out->impl_ = std::move(impl);
   return Status::success();

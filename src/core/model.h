@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "byte_source.h"
 #include "status.h"
 
 namespace attnviz {
@@ -108,7 +109,12 @@ class Model {
   // place (little-endian, 4-byte aligned, within the file's bytes) instead of copying it; other tensors (F16/BF16,
   // misaligned, gathered from strided torch storages) are converted to float32 copies. Without owners every tensor
   // is copied and `files` may be dropped after the call. Same values either way.
-  static Status load(const FileMap& files, const std::string& what, Model* out, const FileOwners* owners = nullptr);
+  // `sources` (optional): safetensors weight files absent from `files` are read by range through these (only their
+  // header, then each tensor converted in 64K-element chunks straight into its float32 copy), so an F16/BF16 file is
+  // never held whole beside its floats. Same values and messages as from bytes; a short read fails the load.
+  // The sources are not kept after the call.
+  static Status load(const FileMap& files, const std::string& what, Model* out, const FileOwners* owners = nullptr,
+                     const ByteSources* sources = nullptr);
 
   const ModelConfig& config() const;
   ModelMemory memory() const;  // where the weights live (zeros before a load)

@@ -154,7 +154,6 @@ static Status bad(const std::string& what, const std::string& msg) { return Stat
 
 Status SafeTensors::parse(std::string_view bytes, const std::string& what, SafeTensors* out) {
   out->tensors_.clear();
-  std::vector<TensorView> tensors;  // moved into *out only when the whole file checks out
   if (bytes.empty()) return bad(what, "empty file (expected a safetensors file)");
   if (bytes.size() < 8) return bad(what, "truncated: " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
   uint64_t n = 0;
@@ -168,6 +167,35 @@ Status SafeTensors::parse(std::string_view bytes, const std::string& what, SafeT
                          " bytes): truncated or not a safetensors file");
   std::string_view header = bytes.substr(8, static_cast<size_t>(n));
   std::string_view data = bytes.substr(8 + static_cast<size_t>(n));
+  return parse_header(header, data.size(), data.data(), 8 + n, what, out);
+}
+
+Status SafeTensors::parse(const ByteSource& src, const std::string& what, SafeTensors* out) {
+  out->tensors_.clear();
+  const uint64_t size = src.size();
+  if (size == 0) return bad(what, "empty file (expected a safetensors file)");
+  if (size < 8) return bad(what, "truncated: " + std::to_string(size) + " bytes, shorter than the 8-byte header length");
+  unsigned char len[8];
+  if (!src.read(0, 8, len)) return bad(what, "could not read the header length (the file was cut short or changed)");
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; i--) n = (n << 8) | len[i];
+  const uint64_t rest = size - 8;
+  if (n > kMaxSafetensorsHeaderBytes)
+    return bad(what, "header length " + std::to_string(n) + " is over the format's limit of " +
+                         std::to_string(kMaxSafetensorsHeaderBytes) + " bytes (not a safetensors file?)");
+  if (n > rest)
+    return bad(what, "header length " + std::to_string(n) + " is larger than the file (" + std::to_string(size) +
+                         " bytes): truncated or not a safetensors file");
+  std::string header(static_cast<size_t>(n), '\0');
+  if (!src.read(8, header.size(), header.data()))
+    return bad(what, "could not read the " + std::to_string(n) + "-byte header (the file was cut short or changed)");
+  return parse_header(header, rest - n, nullptr, 8 + n, what, out);
+}
+
+Status SafeTensors::parse_header(std::string_view header, uint64_t data_size, const char* data, uint64_t data_offset,
+                                 const std::string& what, SafeTensors* out) {
+  out->tensors_.clear();
+  std::vector<TensorView> tensors;  // moved into *out only when the whole file checks out
   if (header.empty() || header[0] != '{')
     return bad(what, "header is not a JSON object: it does not start with '{' (not a safetensors file?)");
   // A first pass over the header (SAX, no tree built) counts the top-level keys and finds a repeated one
@@ -231,14 +259,15 @@ Status SafeTensors::parse(std::string_view bytes, const std::string& what, SafeT
     if (!b.is_number_unsigned() || !en.is_number_unsigned())
       return bad(what, where + ": data_offsets are not non-negative integers");
     const uint64_t begin = b.get<uint64_t>(), end = en.get<uint64_t>();
-    if (begin > end || end > data.size())
+    if (begin > end || end > data_size)
       return bad(what, where + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                           "] lie outside the data section (" + std::to_string(data.size()) + " bytes; truncated file?)");
+                           "] lie outside the data section (" + std::to_string(data_size) + " bytes; truncated file?)");
     if (nbits / 8 != end - begin)
       return bad(what, where + ": " + std::to_string(end - begin) + " bytes do not match its shape and dtype " +
                            t.dtype_name + " (" + std::to_string(nbits / 8) + " bytes)");
     t.numel = static_cast<int64_t>(numel);
-    t.data = data.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin));
+    if (data) t.data = std::string_view(data + begin, static_cast<size_t>(end - begin));
+    t.offset = data_offset + begin;
     ranges.push_back({begin, end, tensors.size()});
     tensors.push_back(std::move(t));
   }
@@ -263,11 +292,11 @@ Status SafeTensors::parse(std::string_view bytes, const std::string& what, SafeT
     pos = r.end;
     prev = &t;
   }
-  if (pos != data.size()) {
-    const std::string extra = std::to_string(data.size() - pos) + " bytes";
+  if (pos != data_size) {
+    const std::string extra = std::to_string(data_size - pos) + " bytes";
     if (!prev) return bad(what, "the header lists no tensor but the data section holds " + extra + rule);
     return bad(what, extra + " after the last tensor ('" + prev->name + "', ending at byte " + std::to_string(pos) +
-                         " of the " + std::to_string(data.size()) + "-byte data section) belong to no tensor" + rule);
+                         " of the " + std::to_string(data_size) + "-byte data section) belong to no tensor" + rule);
   }
   std::sort(tensors.begin(), tensors.end(),
             [](const TensorView& a, const TensorView& b) { return a.name < b.name; });
@@ -282,25 +311,70 @@ const TensorView* SafeTensors::find(const std::string& name) const {
   return &*it;
 }
 
-Status tensor_to_float(const TensorView& t, const std::string& what, float* dst) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(t.data.data());
-  const size_t n = static_cast<size_t>(t.numel);
-  switch (t.dtype) {
+// Converts n little-endian elements of a floating dtype at p to float32 (false for other dtypes).
+static bool floats_from_bytes(DType dtype, const unsigned char* p, size_t n, float* dst) {
+  switch (dtype) {
     case DType::F32:
       for (size_t i = 0; i < n; i++) {
         uint32_t v = p[4 * i] | (p[4 * i + 1] << 8) | (p[4 * i + 2] << 16) | (static_cast<uint32_t>(p[4 * i + 3]) << 24);
         std::memcpy(dst + i, &v, 4);
       }
-      return Status::success();
+      return true;
     case DType::F16:
       for (size_t i = 0; i < n; i++) dst[i] = half_to_float(static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
-      return Status::success();
+      return true;
     case DType::BF16:
       for (size_t i = 0; i < n; i++) dst[i] = bf16_to_float(static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
-      return Status::success();
+      return true;
     default:
-      return bad(what, "tensor '" + t.name + "' has dtype " + t.dtype_name + "; weights must be F32, F16 or BF16");
+      return false;
   }
+}
+
+static Status not_floating(const TensorView& t, const std::string& what) {
+  return bad(what, "tensor '" + t.name + "' has dtype " + t.dtype_name + "; weights must be F32, F16 or BF16");
+}
+
+Status tensor_to_float(const TensorView& t, const std::string& what, float* dst) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(t.data.data());
+  if (!floats_from_bytes(t.dtype, p, static_cast<size_t>(t.numel), dst)) return not_floating(t, what);
+  return Status::success();
+}
+
+Status tensor_to_float(const ByteSource& src, const TensorView& t, const std::string& what, float* dst) {
+  if (t.dtype != DType::F32 && t.dtype != DType::F16 && t.dtype != DType::BF16) return not_floating(t, what);
+  const size_t width = static_cast<size_t>(dtype_width(t.dtype));
+  const uint64_t n = static_cast<uint64_t>(t.numel);
+  const auto cut = [&](uint64_t at) {
+    return bad(what, "tensor '" + t.name + "': could not read its bytes at offset " + std::to_string(at) +
+                         " (the file is shorter than its header says, or changed while loading: open it again)");
+  };
+  if (n > UINT64_MAX / width || !range_inside(t.offset, n * width, src.size())) return cut(t.offset);
+  // Little-endian hosts read F32 straight into dst; everything else goes through a small buffer, chunk by chunk.
+  const uint32_t one = 1;
+  unsigned char first;
+  std::memcpy(&first, &one, 1);
+  if (t.dtype == DType::F32 && first == 1) {
+    if (!src.read(t.offset, static_cast<size_t>(n * width), dst)) return cut(t.offset);
+    return Status::success();
+  }
+  constexpr size_t kChunk = 1 << 16;  // elements per read
+  std::vector<unsigned char> buf(static_cast<size_t>(std::min<uint64_t>(n, kChunk)) * width);
+  for (uint64_t i = 0; i < n; i += kChunk) {
+    const size_t m = static_cast<size_t>(std::min<uint64_t>(kChunk, n - i));
+    const uint64_t at = t.offset + i * width;
+    if (!src.read(at, m * width, buf.data())) return cut(at);
+    floats_from_bytes(t.dtype, buf.data(), m, dst + i);
+  }
+  return Status::success();
+}
+
+bool has_half_precision_tensors(const ByteSource& src) {
+  SafeTensors st;
+  if (!SafeTensors::parse(src, "", &st).ok) return false;
+  for (const TensorView& t : st.tensors())
+    if (t.dtype == DType::F16 || t.dtype == DType::BF16) return true;
+  return false;
 }
 
 // --- writer ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "byte_source.h"
 #include "status.h"
 
 namespace attnviz {
@@ -24,7 +25,9 @@ struct TensorView {
   std::string dtype_name;      // as written in the file ("F32", "F16", "I8", ...)
   std::vector<int64_t> shape;  // as written; numel = product (1 for a scalar)
   int64_t numel = 0;
-  std::string_view data;       // the tensor's bytes inside the file (checked: within the file, size = numel * width)
+  std::string_view data;       // the tensor's bytes inside the file (checked: within the file, size = numel * width);
+                               // empty for a file read through a ByteSource
+  uint64_t offset = 0;         // safetensors: the tensor's first byte in the file (read by range through a ByteSource)
 };
 
 // Limits of the reader. The header cap is the reference loader's MAX_HEADER_SIZE (huggingface/safetensors,
@@ -43,11 +46,19 @@ class SafeTensors {
   // given twice and more than kMaxSafetensorsTensors tensors. Every size is checked against the file before it is
   // used; on failure *out holds no tensors.
   static Status parse(std::string_view bytes, const std::string& what, SafeTensors* out);
+  // The same checks and messages on a file read by range: reads only the 8-byte length and the header; tensors get
+  // their offsets (TensorView::offset) and no bytes (data empty). Also fails, naming the file, when a read comes up
+  // short.
+  static Status parse(const ByteSource& src, const std::string& what, SafeTensors* out);
 
   const TensorView* find(const std::string& name) const;  // nullptr when absent
   const std::vector<TensorView>& tensors() const { return tensors_; }
 
  private:
+  // Checks `header` (the JSON) against a data section of data_size bytes at file offset data_offset; `data` (may be
+  // null) points at that section in memory.
+  static Status parse_header(std::string_view header, uint64_t data_size, const char* data, uint64_t data_offset,
+                             const std::string& what, SafeTensors* out);
   std::vector<TensorView> tensors_;  // sorted by name
 };
 
@@ -64,6 +75,14 @@ uint16_t float_to_bf16(float f);
 // Converts a floating tensor (F32, F16, BF16) to float32 into dst[0 .. numel). Fails for other dtypes, naming
 // `what` and the tensor.
 Status tensor_to_float(const TensorView& t, const std::string& what, float* dst);
+// The same from a file read by range (t from SafeTensors::parse(ByteSource)): reads t's bytes in chunks of 64K
+// elements (F32 on little-endian hosts straight into dst), so no copy of the file is held. Same values as above.
+// Fails, naming the file and the tensor, when its range is not inside `src` or a read comes up short.
+Status tensor_to_float(const ByteSource& src, const TensorView& t, const std::string& what, float* dst);
+
+// True when `src` is a safetensors file whose header checks out and lists an F16 or BF16 tensor: the files worth
+// reading by range (Model::load's sources) rather than whole. Reads only the header.
+bool has_half_precision_tensors(const ByteSource& src);
 
 // Builds a .safetensors file in memory: tensors in the order added (the header lists them sorted, as the format
 // asks), data 8-byte aligned.

@@ -122,8 +122,10 @@ class EngineCore {
   // Loads `files` as model `name` (+ user prefix / hash). On failure keeps the current model and returns the error.
   // `owners` (optional, see Model::load): float32 weights are then used in place in the files' bytes, which the
   // model keeps. While a new model loads the current one stays: both are in memory until the swap.
+  // `sources` (optional, see Model::load): weight files absent from `files`, read by range (the page's F16/BF16
+  // safetensors, kept outside the wasm heap); they count in a user model's hash like files.
   Status load(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
-              const FileOwners* owners = nullptr);
+              const FileOwners* owners = nullptr, const ByteSources* sources = nullptr);
   bool loaded() const { return loaded_; }
   // Tokenizes, runs (asking `cancelled` before each layer; then returns kCancelled) and summarises what `req` asks.
   Status run(const RunRequest& req, const std::function<bool()>& cancelled, RunResult* out);
@@ -131,7 +133,8 @@ class EngineCore {
   // tokenizer (every token of the vocabulary) or shape (layers, heads, hidden size) differs; the message names what.
   // With no model loaded yet it is kept and checked at each later load. On failure the previous compare model stays.
   Status load_compare(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
-                      const FileOwners* owners = nullptr);  // owners: as for load
+                      const FileOwners* owners = nullptr,
+                      const ByteSources* sources = nullptr);  // owners, sources: as for load
   bool compare_loaded() const { return compare_loaded_; }
   // Answers a RunRequest::summaries_of from `last` (the engine's last completed run: attentions, T, is_cls, is_sep):
   // computes its head means, rollout and stats once (cached in `last`), and copies them into `out` (summaries_of set,
@@ -157,6 +160,9 @@ std::string compare_mismatch(const ModelConfig& a, const Tokenizer& ta, const Mo
 
 // FNV-1a 64 over file names and bytes (config of generation/training left out), 16 hex digits: a user model's hash.
 std::string files_hash(const FileMap& files);
+// The same hash over `files` and `sources` together (by name; a name in both counts once, from `files`): the value
+// files_hash gives when every source's bytes are in the map. "" when a source read fails.
+std::string files_hash(const FileMap& files, const ByteSources& sources);
 
 // A std::thread engine (the desktop viewer, tests). `threads`: threads of parallel.h for the forward pass.
 std::unique_ptr<Engine> make_thread_engine(int threads);

@@ -28,11 +28,47 @@ std::string files_hash(const FileMap& files) {
   return buf;
 }
 
+std::string files_hash(const FileMap& files, const ByteSources& sources) {
+  uint64_t h = 1469598103934665603ull;  // as files_hash(files)
+  auto mix = [&h](const void* p, size_t n) {
+    const unsigned char* b = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < n; i++) {
+      h ^= b[i];
+      h *= 1099511628211ull;
+    }
+  };
+  std::map<std::string, std::pair<std::string_view, const ByteSource*>> all;  // by name, as std::map orders FileMap
+  for (const auto& [name, data] : files) all[name] = {data, nullptr};
+  for (const auto& [name, src] : sources)
+    if (!files.count(name) && src) all[name] = {std::string_view(), src.get()};
+  std::vector<unsigned char> buf;
+  for (const auto& [name, entry] : all) {
+    if (name == "training_metrics.json" || name == "generation_config.json") continue;
+    mix(name.data(), name.size());
+    mix("\0", 1);
+    if (!entry.second) {
+      mix(entry.first.data(), entry.first.size());
+      continue;
+    }
+    const uint64_t size = entry.second->size();
+    buf.resize(1 << 20);
+    for (uint64_t at = 0; at < size; at += buf.size()) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - at));
+      if (!entry.second->read(at, n, buf.data())) return std::string();
+      mix(buf.data(), n);
+    }
+  }
+  char out[17];
+  std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
 // Model + tokenizer from `files`, checked against each other (a tokenizer with more tokens than config.json's
 // vocab_size came from another model), and the ModelInfo both loads report. Nothing of the engine changes here.
 static Status load_model_and_tokenizer(const FileMap& files, const std::string& name, bool user,
-                                       const FileOwners* owners, Model* model, Tokenizer* tok, ModelInfo* info) {
-  Status st = Model::load(files, name, model, owners);
+                                       const FileOwners* owners, Model* model, Tokenizer* tok, ModelInfo* info,
+                                       const ByteSources* sources = nullptr) {
+  Status st = Model::load(files, name, model, owners, sources);
   if (st) st = Tokenizer::load(files, name, tok);
   if (!st) return st;
   if (tok->vocab_size() > 0 && model->config().vocab_size > 0 && tok->vocab_size() > model->config().vocab_size)
@@ -41,7 +77,8 @@ static Status load_model_and_tokenizer(const FileMap& files, const std::string& 
                          " (tokenizer files from another model?)");
   ModelInfo m;
   m.name = user ? "user:" + name : name;
-  m.hash = user ? files_hash(files) : std::string();
+  m.hash = !user ? std::string() : sources && !sources->empty() ? files_hash(files, *sources) : files_hash(files);
+  if (user && m.hash.empty()) return Status::error(name + ": a weight file could not be read again (changed while loading?)");
   m.cfg = model->config();
   m.mask_id = tok->mask_id();
   m.mask_token = m.mask_id >= 0 ? tok->id_to_token(m.mask_id) : std::string();
@@ -55,11 +92,11 @@ static Status load_model_and_tokenizer(const FileMap& files, const std::string& 
 }
 
 Status EngineCore::load(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
-                        const FileOwners* owners) {
+                        const FileOwners* owners, const ByteSources* sources) {
   Model model;
   Tokenizer tok;
   ModelInfo m;
-  Status st = load_model_and_tokenizer(files, name, user, owners, &model, &tok, &m);
+  Status st = load_model_and_tokenizer(files, name, user, owners, &model, &tok, &m, sources);
   if (!st) return st;
   model_ = std::move(model);
   tokenizer_ = std::move(tok);
@@ -85,11 +122,11 @@ std::string compare_mismatch(const ModelConfig& a, const Tokenizer& ta, const Mo
 }
 
 Status EngineCore::load_compare(const FileMap& files, const std::string& name, bool user, ModelInfo* info,
-                                const FileOwners* owners) {
+                                const FileOwners* owners, const ByteSources* sources) {
   Model model;
   Tokenizer tok;
   ModelInfo m;
-  Status st = load_model_and_tokenizer(files, name, user, owners, &model, &tok, &m);
+  Status st = load_model_and_tokenizer(files, name, user, owners, &model, &tok, &m, sources);
   if (!st) return st;
   *info = m;
   if (loaded_) {

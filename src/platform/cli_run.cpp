@@ -108,13 +108,14 @@ int cli_run(int argc, char** argv) {
     return fail("attnviz run: --model DIR and --out FILE.safetensors are required");
 
   FolderFiles folder;
-  Status s = read_folder(dir, &folder);
+  ByteSources sources;  // F16/BF16 safetensors: read tensor by tensor, never whole beside their floats
+  Status s = read_folder(dir, &folder, &sources);
   if (!s) return fail(s.message);
   FileMap files;
   FileOwners owners;  // float32 weights used in place in the files' bytes (no second copy)
   share_files(std::move(folder.bytes), &files, &owners);
   Model model;
-  s = Model::load(files, dir, &model, &owners);
+  s = Model::load(files, dir, &model, &owners, &sources);
   if (!s) return fail(s.message);
   Tokenizer tok;
   s = Tokenizer::load(files, dir, &tok);

@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "parallel.h"
+#include "safetensors.h"
 
 using namespace attnviz;
 
@@ -26,6 +27,34 @@ RunResult g_result;                          // the last run's result (its buffe
 RunResult g_summary;                         // the answer to a summaries_of request (its buffers are read by JS)
 RunResult* g_out = &g_result;                // what the last engine_run answered with
 std::string g_ret;                           // storage for strings returned to JS
+
+// F16/BF16 safetensors files stay in the worker's JS memory (self.attnvizSources: id -> Uint8Array) until the load
+// has converted them tensor by tensor: only their floats ever enter this heap (issue 11, memory).
+ByteSources g_sources;
+
+// Copies bytes [offset, offset + len) of JS source `id` to dst in this heap; 0 when the source or range is unknown.
+// (A fresh view of wasmMemory: the heap may have grown since HEAPU8 was made.)
+EM_JS(int, js_source_read, (int id, double offset, double len, char* dst), {
+  const src = self.attnvizSources && self.attnvizSources.get(id);
+  if (!src || !(offset >= 0) || !(len >= 0) || offset + len > src.length) return 0;
+  new Uint8Array(wasmMemory.buffer).set(src.subarray(offset, offset + len), dst >>> 0);
+  return 1;
+});
+
+// A file kept on the JS side, read by range.
+class JsByteSource : public ByteSource {
+ public:
+  JsByteSource(int id, uint64_t size) : id_(id), size_(size) {}
+  uint64_t size() const override { return size_; }
+  bool read(uint64_t offset, size_t len, void* dst) const override {
+    if (!range_inside(offset, len, size_)) return false;
+    return len == 0 || js_source_read(id_, static_cast<double>(offset), static_cast<double>(len), static_cast<char*>(dst)) == 1;
+  }
+
+ private:
+  int id_;
+  uint64_t size_;
+};
 
 // The newest request id the page has sent (a SharedArrayBuffer it writes; 0 = unknown, never cancels). A pass for any
 // other id is abandoned at its next layer boundary.
@@ -42,6 +71,17 @@ EMSCRIPTEN_KEEPALIVE int engine_threads() { return parallel_threads(); }
 EMSCRIPTEN_KEEPALIVE void engine_files_begin() {
   g_files.clear();
   g_owners.clear();
+  g_sources.clear();
+}
+
+// Offers the file `name` (`len` bytes) that JS keeps as self.attnvizSources.get(id): returns 1 when the engine will
+// read it by range during the next load (a safetensors file with F16/BF16 tensors, checked from its header), 0 when
+// JS should hand it over whole with engine_add_file instead (float32 weights are used in place in its bytes).
+EMSCRIPTEN_KEEPALIVE int engine_add_source(const char* name, int id, double len) {
+  auto src = std::make_shared<JsByteSource>(id, static_cast<uint64_t>(len));
+  if (!has_half_precision_tensors(*src)) return 0;
+  g_sources[name ? name : ""] = std::move(src);
+  return 1;
 }
 
 // A load of a new current model begins: the last run's result is no longer needed (JS copied it out, and it belongs
@@ -70,9 +110,10 @@ EMSCRIPTEN_KEEPALIVE double engine_heap_bytes() { return static_cast<double>(__b
 // {"ok": false, "error": message}; the current model stays on failure. The files are released either way.
 EMSCRIPTEN_KEEPALIVE const char* engine_load(const char* name, int user) {
   ModelInfo info;
-  Status st = g_core.load(g_files, name ? name : "model", user != 0, &info, &g_owners);
+  Status st = g_core.load(g_files, name ? name : "model", user != 0, &info, &g_owners, &g_sources);
   g_files.clear();
   g_owners.clear();  // what the new model uses in place stays with it; the rest (and a failed load's files) is freed
+  g_sources.clear();  // JS drops the buffers it kept
   if (st.ok) g_result = RunResult{};  // the old model's run: nothing to summarise any more
   nlohmann::json j;
   j["ok"] = st.ok;
@@ -86,9 +127,10 @@ EMSCRIPTEN_KEEPALIVE const char* engine_load(const char* name, int user) {
 // or {"ok": false, "error": message, "info": the refused model's ModelInfo when its files loaded}.
 EMSCRIPTEN_KEEPALIVE const char* engine_load_compare(const char* name, int user) {
   ModelInfo info;
-  Status st = g_core.load_compare(g_files, name ? name : "model", user != 0, &info, &g_owners);
+  Status st = g_core.load_compare(g_files, name ? name : "model", user != 0, &info, &g_owners, &g_sources);
   g_files.clear();
   g_owners.clear();  // as in engine_load
+  g_sources.clear();
   nlohmann::json j;
   j["ok"] = st.ok;
   if (!info.name.empty()) j["info"] = info_to_json(info);
