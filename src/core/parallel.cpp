@@ -17,7 +17,7 @@ namespace {
 
 // How long a worker (or the caller, waiting for the last chunks) spins before it sleeps, in microseconds. Long enough
 // to bridge the serial steps between two loops of a pass, short enough not to burn a core between passes.
-constexpr int kSpinUs = 200;
+constexpr int kSpinUs = 50;
 
 struct Pool {
   std::vector<std::thread> threads;
