@@ -6,6 +6,7 @@
 // last hidden state of every configuration is checked against attnviz's one-thread result (max |diff| <= 2e-3).
 //   node scripts/bench-web.mjs --model DIR [--tokens "128 512"] [--threads "1 2"] [--iters 10] [--warmup 2]
 //        [--lm none|all] [--engines "ours ort"] [--onnx DIR] [--timeout SECONDS per step, default 600]
+//        [--wasm DIR holding attnviz_bench_mt.js, default build/web/bench: e.g. a copy of an older build to compare]
 // Prints one JSON line per (engine, threads, tokens), then a table: wall ms median (min), CPU ms of all the browser's
 // processes per pass (median), GFLOP/s from the wall median, and the load average when the configuration ran.
 import {spawnSync} from 'node:child_process';
@@ -28,7 +29,7 @@ const modelDir = path.resolve(args.model);
 const onnxDir = path.resolve(args.onnx || path.join(root, 'build/ort', path.basename(modelDir)));
 const tokens = args.tokens.split(/\s+/).map(Number), threadList = args.threads.split(/\s+/).map(Number);
 const iters = +args.iters, warmup = +args.warmup, lm = args.lm, engines = args.engines.split(/\s+/);
-const wasmDir = path.join(root, 'build/web/bench'), ortDir = path.join(root, 'bench/ort/node_modules/onnxruntime-web/dist');
+const wasmDir = path.resolve(args.wasm || path.join(root, 'build/web/bench')), ortDir = path.join(root, 'bench/ort/node_modules/onnxruntime-web/dist');
 const cfg = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8'));
 const need = (p, what) => { if (!fs.existsSync(p)) { console.error(`bench-web: no ${p}: ${what}`); process.exit(1); } };
 if (engines.includes('ours')) need(path.join(wasmDir, 'attnviz_bench_mt.js'), 'cmake --build --preset web --target attnviz_bench_mt');

@@ -4,9 +4,11 @@
 #include <doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "folder.h"
@@ -135,8 +137,25 @@ TEST_CASE("parallel: parallel_for runs every chunk once, nested loops run inline
   for (int h : inner) CHECK(h == 1);
 }
 
+TEST_CASE("parallel: back-to-back loops and loops after the workers slept each run every chunk once" * doctest::skip(!ATTNVIZ_TEST_THREADS)) {
+  // Workers spin between loops, then sleep (parallel.cpp): loops in quick succession take the spinning hand-over, and
+  // loops after a pause longer than the spin take the condition variable's.
+  for (int threads : {2, 3}) {
+    Threads on(threads);
+    std::vector<int> hits(7);
+    long total = 0;
+    for (int round = 0; round < 600; round++) {
+      std::fill(hits.begin(), hits.end(), 0);
+      parallel_for(7, [&](int c, int) { hits[c]++; });
+      for (int h : hits) total += h == 1 ? 1 : 1000;
+      if (round % 100 == 99) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CHECK(total == 600 * 7);
+  }
+}
+
 TEST_CASE("parallel: gemm with threads equals gemm with one thread, both B layouts, row and column splits" * doctest::skip(!ATTNVIZ_TEST_THREADS)) {
-  const int shapes[][3] = {{128, 2304, 768}, {300, 40, 513}, {17, 1000, 64}, {512, 64, 300}};
+  const int shapes[][3] = {{128, 2304, 768}, {300, 40, 513}, {17, 1000, 64}, {512, 64, 300}, {40, 3072, 200}};
   for (const auto& sh : shapes) {
     const int M = sh[0], N = sh[1], K = sh[2];
     std::vector<float> A(static_cast<size_t>(M) * K), B(static_cast<size_t>(K) * N);

@@ -22,6 +22,10 @@ namespace attnviz {
 
 const char* gemm_backend() { return "eigen"; }
 
+// Column blocks per thread in gemm()'s split: one, because Eigen picks its depth blocking from the block's width, so
+// narrower blocks sum in another order (off by ~1e-5 from one thread on the reference models).
+constexpr int kChunksPerThread = 1;
+
 namespace {
 
 void gemm_serial(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C,
@@ -46,6 +50,10 @@ void gemm_serial(int M, int N, int K, const float* A, int lda, const float* B, i
 #else
 
 const char* gemm_backend() { return "wasm-simd128"; }
+
+// Column blocks per thread in gemm()'s split (see there); our kernel sums every element in the same order whatever
+// the block's width, so finer blocks give the same bits.
+constexpr int kChunksPerThread = 4;
 
 namespace {
 
@@ -279,9 +287,11 @@ void gemm_serial(int M, int N, int K, const float* A, int lda, const float* B, i
 
 #endif
 
-// Splits C over the threads of parallel.h: by columns (each thread packs only its own part of B) when N is wide, else
+// Splits C over the threads of parallel.h: by columns (each chunk packs only its own part of B) when N is wide, else
 // by rows. Every element of C is summed in the same order as by one thread, so the result does not depend on the
-// number of threads.
+// number of threads. In the wasm kernel columns go in about 4 chunks per thread (at least 64 columns each), taken in
+// turn by whichever thread is free: with exactly one chunk per thread, a thread the OS preempts (the page's main
+// thread, the compositor or any other process on the same cores) held every other thread at the end of every product.
 void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C, int ldc,
           bool accumulate) {
   if (M <= 0 || N <= 0) return;
@@ -300,8 +310,9 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
   if (N >= 64 * threads) {
     // Column blocks of a multiple of 8 (the kernels' strip width), as even as that allows.
     const int strips = (N + 7) / 8;
-    parallel_for(threads, [&](int chunk, int thread) {
-      const int s0 = strips * chunk / threads, s1 = strips * (chunk + 1) / threads;
+    const int chunks = std::max(threads, std::min(kChunksPerThread * threads, strips / 8));
+    parallel_for(chunks, [&](int chunk, int thread) {
+      const int s0 = strips * chunk / chunks, s1 = strips * (chunk + 1) / chunks;
       const int j0 = s0 * 8, j1 = std::min(N, s1 * 8);
       if (j1 <= j0) return;
       const float* b = b_transposed ? B + static_cast<size_t>(j0) * ldb : B + j0;

@@ -311,6 +311,20 @@ void add_bias(float* x, int T, int N, const float* b) {
   }
 }
 
+// Calls fn(t0, t1) on row ranges covering [0, T), spread over parallel.h's threads (chunks of 16 rows or more, about
+// 4 per thread, taken by whichever thread is free; one call when T is small). For the row-wise steps between the
+// matrix products (biases, layer norms, copies): each row is computed alone, so results do not depend on the split.
+template <class F>
+void for_rows(int T, const F& fn) {
+  const int n = std::max(1, std::min(T / 16, 4 * parallel_threads()));
+  if (n == 1) {
+    fn(0, T);
+    return;
+  }
+  parallel_for(n, [&](int chunk, int) { fn(static_cast<int>(static_cast<int64_t>(T) * chunk / n),
+                                           static_cast<int>(static_cast<int64_t>(T) * (chunk + 1) / n)); });
+}
+
 // ---- vectorisable math: branch-free loops the compiler turns into SIMD (SSE/AVX natively, simd128 in wasm); libm's
 // exp and erf are scalar calls and were ~25% of a 512-token pass. -----------------------------------------------------
 
@@ -359,9 +373,8 @@ inline float erf_fast(float x) {
 
 // x (T,N) = act(x + b)
 void bias_act(float* x, int T, int N, const float* b, Activation act) {
-  const int n = T >= 32 ? parallel_threads() : 1;  // rows split over the threads (each row on its own)
-  parallel_for(n, [&](int chunk, int) {
-  for (int t = T * chunk / n; t < T * (chunk + 1) / n; t++) {
+  for_rows(T, [&](int t0, int t1) {  // rows split over the threads (each row on its own)
+  for (int t = t0; t < t1; t++) {
     float* r = x + static_cast<size_t>(t) * N;
     switch (act) {
       case Activation::GeluErf:  // Hendrycks & Gimpel 2016, exact form
@@ -616,10 +629,11 @@ void Model::Impl::attention(int l, const float* x, int T, const std::vector<uint
   } else {
     linear(T, 3 * D, D, x, D, L.w_qkv, qkv.data(), 3 * D, false);
   }
-  add_bias(qkv.data(), T, 3 * D, L.b_qkv.data());
   const size_t head_stride = static_cast<size_t>(T) * dh;
   const size_t layer_off = static_cast<size_t>(l) * H * head_stride;
-  for (int t = 0; t < T; t++) {
+  for_rows(T, [&](int t0, int t1) {  // bias, then each head's q, k, v rows into their (T, dh) blocks
+  add_bias(qkv.data() + static_cast<size_t>(t0) * 3 * D, t1 - t0, 3 * D, L.b_qkv.data());
+  for (int t = t0; t < t1; t++) {
     const float* row = qkv.data() + static_cast<size_t>(t) * 3 * D;
     for (int h = 0; h < H; h++) {
       const size_t o = layer_off + h * head_stride + static_cast<size_t>(t) * dh;
@@ -628,6 +642,7 @@ void Model::Impl::attention(int l, const float* x, int T, const std::vector<uint
       std::memcpy(a->v.data() + o, row + 2 * D + h * dh, sizeof(float) * dh);
     }
   }
+  });
   float scale = 1.0f;
   if (cfg.family == Family::Bert || cfg.scale_attn_weights) scale /= std::sqrt(static_cast<float>(dh));
   if (cfg.family == Family::Gpt2 && cfg.scale_attn_by_inverse_layer_idx) scale /= static_cast<float>(l + 1);
@@ -788,34 +803,56 @@ Status Model::forward(const std::vector<int32_t>& ids, const std::vector<int32_t
       const float* x = a->hidden.data() + static_cast<size_t>(l) * TD;
       float* y = a->hidden.data() + static_cast<size_t>(l + 1) * TD;
       m.attention(l, x, T, opt.head_mask, a);
-      std::memcpy(m.x1.data(), x, sizeof(float) * TD);
+      // The row-wise steps run on row ranges over the threads (for_rows), each range doing what the serial code did
+      // in the same order: the same numbers, fewer single-threaded stretches between the products.
+      const auto rows_at = [&](float* p, int t0) { return p + static_cast<size_t>(t0) * D; };
+      for_rows(T, [&](int t0, int t1) {
+        std::memcpy(rows_at(m.x1.data(), t0), x + static_cast<size_t>(t0) * D, sizeof(float) * D * (t1 - t0));
+      });
       m.linear(T, D, D, m.ctx.data(), D, W.w_o, m.x1.data(), D, true);
-      add_bias(m.x1.data(), T, D, W.b_o.data());
-      layer_norm(m.x1.data(), m.x1.data(), T, D, W.ln1_g.data(), W.ln1_b.data(), c.ln_eps);
+      for_rows(T, [&](int t0, int t1) {
+        float* r = rows_at(m.x1.data(), t0);
+        add_bias(r, t1 - t0, D, W.b_o.data());
+        layer_norm(r, r, t1 - t0, D, W.ln1_g.data(), W.ln1_b.data(), c.ln_eps);
+        std::memcpy(rows_at(y, t0), r, sizeof(float) * D * (t1 - t0));
+      });
       m.linear(T, F, D, m.x1.data(), D, W.w_ff1, m.ff.data(), F, false);
       bias_act(m.ff.data(), T, F, W.b_ff1.data(), c.act);
-      std::memcpy(y, m.x1.data(), sizeof(float) * TD);
       m.linear(T, D, F, m.ff.data(), F, W.w_ff2, y, D, true);
-      add_bias(y, T, D, W.b_ff2.data());
-      layer_norm(y, y, T, D, W.ln2_g.data(), W.ln2_b.data(), c.ln_eps);
+      for_rows(T, [&](int t0, int t1) {
+        float* r = rows_at(y, t0);
+        add_bias(r, t1 - t0, D, W.b_ff2.data());
+        layer_norm(r, r, t1 - t0, D, W.ln2_g.data(), W.ln2_b.data(), c.ln_eps);
+      });
     }
   } else {  // pre-LN blocks (Radford et al. 2019)
     std::memcpy(m.resid.data(), h0, sizeof(float) * TD);
     for (int l = 0; l < L; l++) {
       if (opt.cancelled && opt.cancelled()) return Status::error(kCancelled);
       const LayerWeights& W = m.w.layers[l];
-      layer_norm(m.resid.data(), m.x1.data(), T, D, W.ln1_g.data(), W.ln1_b.data(), c.ln_eps);
+      // Row-wise steps on row ranges over the threads (for_rows), as in the BERT blocks: the same numbers.
+      const auto rows_at = [&](float* p, int t0) { return p + static_cast<size_t>(t0) * D; };
+      for_rows(T, [&](int t0, int t1) {
+        layer_norm(rows_at(m.resid.data(), t0), rows_at(m.x1.data(), t0), t1 - t0, D, W.ln1_g.data(), W.ln1_b.data(),
+                   c.ln_eps);
+      });
       m.attention(l, m.x1.data(), T, opt.head_mask, a);
       m.linear(T, D, D, m.ctx.data(), D, W.w_o, m.resid.data(), D, true);
-      add_bias(m.resid.data(), T, D, W.b_o.data());
-      layer_norm(m.resid.data(), m.x1.data(), T, D, W.ln2_g.data(), W.ln2_b.data(), c.ln_eps);
+      for_rows(T, [&](int t0, int t1) {
+        add_bias(rows_at(m.resid.data(), t0), t1 - t0, D, W.b_o.data());
+        layer_norm(rows_at(m.resid.data(), t0), rows_at(m.x1.data(), t0), t1 - t0, D, W.ln2_g.data(),
+                   W.ln2_b.data(), c.ln_eps);
+      });
       m.linear(T, F, D, m.x1.data(), D, W.w_ff1, m.ff.data(), F, false);
       bias_act(m.ff.data(), T, F, W.b_ff1.data(), c.act);
       m.linear(T, D, F, m.ff.data(), F, W.w_ff2, m.resid.data(), D, true);
-      add_bias(m.resid.data(), T, D, W.b_ff2.data());
       float* y = a->hidden.data() + static_cast<size_t>(l + 1) * TD;
-      if (l + 1 < L) std::memcpy(y, m.resid.data(), sizeof(float) * TD);
-      else layer_norm(m.resid.data(), y, T, D, m.w.ln_f_g.data(), m.w.ln_f_b.data(), c.ln_eps);
+      for_rows(T, [&](int t0, int t1) {
+        float* r = rows_at(m.resid.data(), t0);
+        add_bias(r, t1 - t0, D, W.b_ff2.data());
+        if (l + 1 < L) std::memcpy(rows_at(y, t0), r, sizeof(float) * D * (t1 - t0));
+        else layer_norm(r, rows_at(y, t0), t1 - t0, D, m.w.ln_f_g.data(), m.w.ln_f_b.data(), c.ln_eps);
+      });
     }
   }
 

@@ -1,9 +1,12 @@
-// Parallel: the thread pool behind parallel_for (see parallel.h). Workers sleep on a condition variable between
-// loops; chunks are handed out through an atomic counter; the caller works on chunks too and waits for the rest.
+// Parallel: the thread pool behind parallel_for (see parallel.h). Chunks are handed out through an atomic counter; the
+// caller works on chunks too and waits for the rest. Between loops a worker first spins on the job counter for a short
+// while (kSpinUs), then sleeps on a condition variable: a pass is ~100-200 loops back to back, and waking a sleeping
+// thread costs a futex round trip each time (an Atomics.wait / Atomics.notify pair in wasm), paid twice per loop.
 #include "parallel.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -12,22 +15,37 @@
 namespace attnviz {
 namespace {
 
+// How long a worker (or the caller, waiting for the last chunks) spins before it sleeps, in microseconds. Long enough
+// to bridge the serial steps between two loops of a pass, short enough not to burn a core between passes.
+constexpr int kSpinUs = 50;
+
 struct Pool {
   std::vector<std::thread> threads;
   std::mutex mu;
   std::condition_variable wake, done;
-  uint64_t job = 0;           // increments per parallel_for
-  bool stop = false;
+  std::atomic<uint64_t> job{0};  // increments per parallel_for (published last, with release)
+  std::atomic<bool> stop{false};
   const std::function<void(int, int)>* fn = nullptr;
   int n_chunks = 0;
   std::atomic<int> next{0};   // next chunk to take
-  int busy = 0;               // workers still inside the current job
+  std::atomic<int> busy{0};   // workers still inside the current job
 };
 
 Pool g_pool;
 int g_threads = 1;
 thread_local bool t_inside = false;  // this thread is running a chunk: nested loops run serially
 thread_local int t_index = 0;        // its `thread` index while it does
+
+// Spins until ready() or kSpinUs have passed; returns ready().
+template <class F>
+bool spin_until(F ready) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    for (int i = 0; i < 256; i++)
+      if (ready()) return true;
+    if (std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(kSpinUs)) return ready();
+  }
+}
 
 void run_chunks(Pool& p, int thread) {
   t_inside = true;
@@ -40,27 +58,31 @@ void run_chunks(Pool& p, int thread) {
 void worker(int thread) {
   Pool& p = g_pool;
   uint64_t seen = 0;
-  std::unique_lock<std::mutex> lock(p.mu);
   for (;;) {
-    p.wake.wait(lock, [&] { return p.stop || p.job != seen; });
-    if (p.stop) return;
-    seen = p.job;
-    lock.unlock();
+    const auto ready = [&] { return p.stop.load(std::memory_order_acquire) || p.job.load(std::memory_order_acquire) != seen; };
+    if (!spin_until(ready)) {
+      std::unique_lock<std::mutex> lock(p.mu);
+      p.wake.wait(lock, ready);
+    }
+    if (p.stop.load()) return;
+    seen = p.job.load(std::memory_order_acquire);
     run_chunks(p, thread);
-    lock.lock();
-    if (--p.busy == 0) p.done.notify_one();
+    if (p.busy.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(p.mu);  // (the caller checks busy under the mutex before it sleeps)
+      p.done.notify_one();
+    }
   }
 }
 
 void stop_pool() {
   {
     std::lock_guard<std::mutex> lock(g_pool.mu);
-    g_pool.stop = true;
+    g_pool.stop.store(true);
   }
   g_pool.wake.notify_all();
   for (std::thread& t : g_pool.threads) t.join();
   g_pool.threads.clear();
-  g_pool.stop = false;
+  g_pool.stop.store(false);
 }
 
 // Joins the pool's threads at exit (a joinable std::thread must not be destroyed).
@@ -94,13 +116,16 @@ void parallel_for(int n_chunks, const std::function<void(int chunk, int thread)>
     p.fn = &fn;
     p.n_chunks = n_chunks;
     p.next.store(0);
-    p.busy = static_cast<int>(p.threads.size());
-    p.job++;
+    p.busy.store(static_cast<int>(p.threads.size()));
+    p.job.fetch_add(1, std::memory_order_release);
   }
   p.wake.notify_all();
   run_chunks(p, 0);
-  std::unique_lock<std::mutex> lock(p.mu);
-  p.done.wait(lock, [&] { return p.busy == 0; });
+  const auto all_done = [&] { return p.busy.load(std::memory_order_acquire) == 0; };
+  if (!spin_until(all_done)) {
+    std::unique_lock<std::mutex> lock(p.mu);
+    p.done.wait(lock, all_done);
+  }
   p.fn = nullptr;
 }
 
