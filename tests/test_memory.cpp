@@ -99,7 +99,7 @@ bool have_torch_fixtures() {
 TEST_CASE("memory: float32 weights are used in place, outputs bit-identical to the copying loader") {
   // tests/data's tiny models are float32; the demo models in models/ are F16 (converted, nothing in place).
   const std::string dirs[] = {data_dir() + "/tiny-bert", data_dir() + "/tiny-bert-ner", data_dir() + "/tiny-gpt2"};
-  for (const std::string dir : {models_dir() + "/zh-bert-mini", models_dir() + "/gpt2-mini"}) {
+  for (const std::string& dir : {models_dir() + "/zh-bert-mini", models_dir() + "/gpt2-mini"}) {
     CAPTURE(dir);
     const auto files = read_dir(dir);
     Model copied, mapped;
