@@ -671,7 +671,17 @@
       for (const p of [gl.VIEWPORT, gl.SCISSOR_BOX]) boxes[p] = Int32Array.from(get(p) || [0, 0, 0, 0]);
     };
     read();
-    gl.attnvizStateCache = { passedThrough: 0 };  // getParameter calls that still reach WebGL (a console check)
+    // passedThrough: getParameter calls that still reach WebGL; check(): the tracked values that differ from WebGL's
+    // own ([] when all agree; asks the GPU process, so for tests and the console only).
+    gl.attnvizStateCache = {
+      passedThrough: 0,
+      check() {
+        const bad = [];
+        for (const p of Object.keys(ints)) if (get(Number(p)) !== ints[p]) bad.push(Number(p));
+        for (const p of Object.keys(boxes)) if (String(Array.from(get(Number(p)))) !== String(Array.from(boxes[p]))) bad.push(Number(p));
+        return bad;
+      },
+    };
     gl.getParameter = (p) => {
       if (p in ints) return ints[p];
       if (p in boxes) return Int32Array.from(boxes[p]);
