@@ -134,9 +134,12 @@
   // between them, so applying a result never blocks the page for long whatever the model's size. A newer result that
   // arrives meanwhile replaces the unfinished one (latest wins).
   let applying = 0;  // sequence of the result being copied in
-  // The next slice goes behind the page's timers (a timer task, not a message: Chromium runs queued messages ahead of
-  // due timers, so slices posted as messages ran back to back and held the main thread's timers for 0.3 s).
-  const yieldTask = (f) => setTimeout(f, 0);
+  const yieldTask = (() => {
+    const ch = new MessageChannel();
+    const queue = [];
+    ch.port1.onmessage = () => { const f = queue.shift(); if (f) f(); };
+    return (f) => { queue.push(f); ch.port2.postMessage(0); };
+  })();
   function applyResult(m) {
     const seq = ++applying;
     const finish = () => {
@@ -651,62 +654,6 @@
     if (!b) return;
     if (runtime) giveFont(b); else fontBytes = b;
   }).catch(() => {});
-
-  // --- WebGL state the page's own code sets, answered without a round trip to the GPU process -----------------------
-  // Dear ImGui's OpenGL backend saves and restores GL state every frame with glGetIntegerv; for the blend function and
-  // equation, the viewport and the scissor box Chromium's WebGL asks the GPU process synchronously, and the page's
-  // main thread then waits until the GPU process (software WebGL: the CPU) has finished all queued work: 0.3-0.4 s
-  // per frame while a big model's textures upload (measured with scripts/bench-page.mjs --profile). Every change of
-  // these goes through this context's own methods, so the values are tracked here and read from here.
-  function cacheGlState(gl) {
-    if (!gl || gl.attnvizStateCache) return;
-    const get = gl.getParameter.bind(gl);
-    const ints = {}, boxes = {};
-    const read = () => {
-      for (const p of [gl.BLEND_SRC_RGB, gl.BLEND_DST_RGB, gl.BLEND_SRC_ALPHA, gl.BLEND_DST_ALPHA,
-        gl.BLEND_EQUATION_RGB, gl.BLEND_EQUATION_ALPHA]) ints[p] = get(p);
-      for (const p of [gl.VIEWPORT, gl.SCISSOR_BOX]) boxes[p] = Int32Array.from(get(p) || [0, 0, 0, 0]);
-    };
-    read();
-    // passedThrough: getParameter calls that still reach WebGL; check(): the tracked values that differ from WebGL's
-    // own ([] when all agree; asks the GPU process, so for tests and the console only).
-    gl.attnvizStateCache = {
-      passedThrough: 0,
-      check() {
-        const bad = [];
-        for (const p of Object.keys(ints)) if (get(Number(p)) !== ints[p]) bad.push(Number(p));
-        for (const p of Object.keys(boxes)) if (String(Array.from(get(Number(p)))) !== String(Array.from(boxes[p]))) bad.push(Number(p));
-        return bad;
-      },
-    };
-    gl.getParameter = (p) => {
-      if (p in ints) return ints[p];
-      if (p in boxes) return Int32Array.from(boxes[p]);
-      gl.attnvizStateCache.passedThrough++;
-      return get(p);
-    };
-    const wrap = (name, after) => {
-      const f = gl[name].bind(gl);
-      gl[name] = (...a) => { f(...a); after(...a); };
-    };
-    const valid = (v) => Number.isInteger(v) && v >= 0;  // WebGL refuses (and ignores) negative sizes
-    wrap('blendFunc', (s, d) => { ints[gl.BLEND_SRC_RGB] = ints[gl.BLEND_SRC_ALPHA] = s; ints[gl.BLEND_DST_RGB] = ints[gl.BLEND_DST_ALPHA] = d; });
-    wrap('blendFuncSeparate', (sr, dr, sa, da) => { ints[gl.BLEND_SRC_RGB] = sr; ints[gl.BLEND_DST_RGB] = dr; ints[gl.BLEND_SRC_ALPHA] = sa; ints[gl.BLEND_DST_ALPHA] = da; });
-    wrap('blendEquation', (m) => { ints[gl.BLEND_EQUATION_RGB] = ints[gl.BLEND_EQUATION_ALPHA] = m; });
-    wrap('blendEquationSeparate', (r, a) => { ints[gl.BLEND_EQUATION_RGB] = r; ints[gl.BLEND_EQUATION_ALPHA] = a; });
-    wrap('viewport', (x, y, w, h) => { if (valid(w) && valid(h)) boxes[gl.VIEWPORT] = Int32Array.of(x, y, w, h); });
-    wrap('scissor', (x, y, w, h) => { if (valid(w) && valid(h)) boxes[gl.SCISSOR_BOX] = Int32Array.of(x, y, w, h); });
-    gl.canvas.addEventListener('webglcontextrestored', read);  // a restored context starts from the defaults
-  }
-  {
-    const canvas = $('canvas');
-    const getContext = canvas.getContext.bind(canvas);
-    canvas.getContext = (type, attrs) => {
-      const ctx = getContext(type, attrs);
-      if (ctx && /^webgl/.test(String(type))) cacheGlState(ctx);
-      return ctx;
-    };
-  }
 
   window.Module = {
     canvas: $('canvas'),
