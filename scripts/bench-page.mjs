@@ -13,6 +13,9 @@ import {launchBrowser, openPage, startServer, waitReady} from '../tests/browser/
 const dir = process.argv[2];
 const typingOnly = process.argv.includes('--typing-only');      // skip the pass timings
 const isolatedOnly = process.argv.includes('--isolated-only');  // skip the not-isolated page
+// --profile: while typing, time every main-thread step of the page (animation frames, each call the page's JS makes
+// into the app's wasm, the worker's messages) and a Chromium trace's longest tasks; prints where the longest gap went.
+const profile = process.argv.includes('--profile');
 const runs = Number((process.argv.indexOf('--runs') > 0 && process.argv[process.argv.indexOf('--runs') + 1]) || 3);
 if (!dir || !fs.existsSync(path.join(dir, 'config.json'))) {
   console.error('usage: node scripts/bench-page.mjs MODEL_DIR [--runs N]   (attnviz bench --make-model base DIR makes one)');
@@ -76,6 +79,27 @@ async function one(isolation) {
     };
     setTimeout(tick, 10);
   });
+  let cdp = null;
+  if (profile) {
+    await page.evaluate(() => {
+      const steps = window.__steps = {};  // name -> {n, total, max}
+      const note = (name, ms) => {
+        const s = steps[name] || (steps[name] = {n: 0, total: 0, max: 0});
+        s.n++; s.total += ms; s.max = Math.max(s.max, ms);
+      };
+      const wrap = (obj, key, name) => {
+        const f = obj[key];
+        if (typeof f !== 'function') return;
+        obj[key] = function (...a) { const t = performance.now(); try { return f.apply(this, a); } finally { note(name, performance.now() - t); } };
+      };
+      for (const k of Object.keys(window.Module)) if (/^_attnviz_/.test(k)) wrap(window.Module, k, k.slice(1));
+      const raf = window.requestAnimationFrame.bind(window);
+      window.requestAnimationFrame = (cb) => raf((ts) => { const t = performance.now(); try { cb(ts); } finally { note('animation frame', performance.now() - t); } });
+    });
+    cdp = await page.context().newCDPSession(page);
+    await cdp.send('Tracing.start', {traceConfig: {includedCategories: ['toplevel', 'devtools.timeline', 'v8', 'v8.execute',
+      'disabled-by-default-devtools.timeline', 'blink.user_timing', 'gpu', 'disabled-by-default-v8.gc']}, transferMode: 'ReturnAsStream'});
+  }
   const t0 = Date.now();
   await page.keyboard.type(' abcdefghi');
   await waitReady(page, 300000, null, {text: base + ' abcdefghi'});
@@ -84,6 +108,30 @@ async function one(isolation) {
   out.typing = {longest_gap_ms: Math.round(await page.evaluate(() => { window.__gaps.on = false; return window.__gaps.max; })),
                 until_final_ms: Date.now() - t0, engine: (await page.evaluate(() => window.attnviz.info())).engine,
                 T: (await page.evaluate(() => window.attnviz.info())).T};
+  if (profile) {
+    out.steps = await page.evaluate(() => window.__steps);
+    out.gl_queries_to_gpu = await page.evaluate(() => (window.Module.ctx && window.Module.ctx.attnvizStateCache ?
+      window.Module.ctx.attnvizStateCache.passedThrough : null));
+    const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.end');
+    const {stream} = await done;
+    let text = '';
+    for (;;) {
+      const c = await cdp.send('IO.read', {handle: stream, size: 1 << 20});
+      text += c.base64Encoded ? Buffer.from(c.data, 'base64').toString() : c.data;
+      if (c.eof) break;
+    }
+    const ev = JSON.parse(text);
+    const events = Array.isArray(ev) ? ev : ev.traceEvents;
+    const names = {};
+    for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') names[`${e.pid}:${e.tid}`] = e.args.name;
+    const main = events.filter((e) => names[`${e.pid}:${e.tid}`] === 'CrRendererMain');
+    const tasks = main.filter((e) => e.ph === 'X' && e.name === 'RunTask' && e.dur > 30000).sort((a, b) => b.dur - a.dur).slice(0, 6);
+    out.long_tasks = tasks.map((t) => ({ms: Math.round(t.dur / 1000), inside: main.filter((e) => e.ph === 'X' && e !== t &&
+      e.ts >= t.ts && e.ts + (e.dur || 0) <= t.ts + t.dur && e.dur > 3000).sort((a, b) => b.dur - a.dur).slice(0, 12)
+      .map((e) => `${e.name}${e.args && e.args.data && (e.args.data.functionName || e.args.data.type) ? '(' + (e.args.data.functionName || e.args.data.type) + ')' : ''} ${Math.round(e.dur / 1000)}`)}));
+    if (process.env.TRACE_OUT) fs.writeFileSync(process.env.TRACE_OUT, text);
+  }
   // The machine's load (1, 5, 15 min) when the typing ended: a loaded machine stretches every figure.
   out.loadavg = os.loadavg().map((x) => Math.round(x * 100) / 100);
   await ctx.close();
