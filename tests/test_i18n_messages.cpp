@@ -212,6 +212,11 @@ TEST_CASE("i18n messages: the Hub client's and the page's messages (web/hub.js, 
   check_message("org/m: model.safetensors arrived with 100 bytes but the Hub lists 200 (cut short); nothing was opened. "
                 "Try again later.", "msg.hub_size_mismatch", {"100", "200", "不完整"});
   check_message("Download of org/m cancelled; the current model stays.", "msg.hub_cancelled");
+  // The page shell's own texts (web/attnviz.js sets them when it shows the drop zone and the copy box).
+  check_message("Drop a model folder or its files (config.json, model.safetensors, tokenizer files)", "msg.drop_files",
+                {"config.json", "model.safetensors"});
+  check_message("Copy this link:", "msg.copy_link");
+  check_message("Close", "msg.close");
   // The architecture check before any weight is downloaded: the core's message inside the Hub's, both translated.
   const std::string inner = "config.json: architecture 'LlamaForCausalLM' is not supported (attnviz runs GPT2Model)";
   const std::string refused = "org/llama is a LlamaForCausalLM model: " + inner + ". attnviz opens BERT, RoBERTa, "

@@ -412,7 +412,13 @@
     const drop = $('drop');
     // Only drags that carry files are model drops; dragged text goes where the browser puts it (into a text box).
     const hasFiles = (e) => !!(e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files'));
-    window.addEventListener('dragenter', (e) => { if (!hasFiles(e)) return; e.preventDefault(); depth++; drop.classList.add('on'); });
+    window.addEventListener('dragenter', (e) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth++;
+      drop.textContent = say('Drop a model folder or its files (config.json, model.safetensors, tokenizer files)');
+      drop.classList.add('on');
+    });
     window.addEventListener('dragleave', (e) => { if (!hasFiles(e)) return; e.preventDefault(); if (--depth <= 0) { depth = 0; drop.classList.remove('on'); } });
     window.addEventListener('dragover', (e) => { if (hasFiles(e)) e.preventDefault(); });
     window.addEventListener('drop', async (e) => {
@@ -498,6 +504,8 @@
   }
 
   function showCopyBox(text) {
+    $('copylabel').textContent = say('Copy this link:');  // in the page's language (msg.* keys)
+    $('copyclose').textContent = say('Close');
     $('copytext').value = text;
     $('copybox').classList.add('on');
     $('copytext').focus();
