@@ -653,3 +653,17 @@ TEST_CASE("memory: the engine core loads F16 sources, hashes them like bytes, ke
   CHECK(same(before.act.attentions, after.act.attentions));
   CHECK(same(before.act.logits, after.act.logits));
 }
+
+TEST_CASE("memory: files_hash is FNV-1a 64 over names and bytes, the same with or without sources") {
+  // The value of a user model's hash travels in share links, so it must not change: FNV-1a 64 over
+  // "config.json\0{}" then "vocab.txt\0[PAD]\n" (computed independently), generation/training files left out.
+  const std::map<std::string, std::string> files = {
+      {"config.json", "{}"}, {"vocab.txt", "[PAD]\n"}, {"generation_config.json", "{\"x\": 1}"}};
+  CHECK(files_hash(view_of(files)) == "7d59f08a898f44d3");
+  CHECK(files_hash(view_of(files), ByteSources{}) == "7d59f08a898f44d3");
+  auto rest = files;
+  rest.erase("vocab.txt");
+  static const std::string vocab = "[PAD]\n";  // a MemoryByteSource views bytes it does not own
+  ByteSources sources{{"vocab.txt", std::make_shared<MemoryByteSource>(vocab)}};
+  CHECK(files_hash(view_of(rest), sources) == "7d59f08a898f44d3");
+}

@@ -152,19 +152,32 @@ struct TopKeys {
 
 static Status bad(const std::string& what, const std::string& msg) { return Status::error(what + ": " + msg); }
 
+// The checks both parse() forms make before the header: the file (`size` bytes) is not empty, holds the 8-byte
+// header length (little-endian u64, read by `read8` into its argument; false when it cannot be read), and that length
+// is within the format's limit and the file. Sets *n to the header's length in bytes.
+template <class Read8>
+static Status read_header_length(uint64_t size, const Read8& read8, const std::string& what, uint64_t* n) {
+  if (size == 0) return bad(what, "empty file (expected a safetensors file)");
+  if (size < 8) return bad(what, "truncated: " + std::to_string(size) + " bytes, shorter than the 8-byte header length");
+  unsigned char len[8];
+  if (!read8(len)) return bad(what, "could not read the header length (the file was cut short or changed)");
+  *n = 0;
+  for (int i = 7; i >= 0; i--) *n = (*n << 8) | len[i];
+  if (*n > kMaxSafetensorsHeaderBytes)
+    return bad(what, "header length " + std::to_string(*n) + " is over the format's limit of " +
+                         std::to_string(kMaxSafetensorsHeaderBytes) + " bytes (not a safetensors file?)");
+  if (*n > size - 8)
+    return bad(what, "header length " + std::to_string(*n) + " is larger than the file (" + std::to_string(size) +
+                         " bytes): truncated or not a safetensors file");
+  return Status::success();
+}
+
 Status SafeTensors::parse(std::string_view bytes, const std::string& what, SafeTensors* out) {
   out->tensors_.clear();
-  if (bytes.empty()) return bad(what, "empty file (expected a safetensors file)");
-  if (bytes.size() < 8) return bad(what, "truncated: " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
   uint64_t n = 0;
-  for (int i = 7; i >= 0; i--) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
-  const uint64_t rest = bytes.size() - 8;
-  if (n > kMaxSafetensorsHeaderBytes)
-    return bad(what, "header length " + std::to_string(n) + " is over the format's limit of " +
-                         std::to_string(kMaxSafetensorsHeaderBytes) + " bytes (not a safetensors file?)");
-  if (n > rest)
-    return bad(what, "header length " + std::to_string(n) + " is larger than the file (" + std::to_string(bytes.size()) +
-                         " bytes): truncated or not a safetensors file");
+  Status st = read_header_length(
+      bytes.size(), [&](unsigned char* len) { return std::memcpy(len, bytes.data(), 8), true; }, what, &n);
+  if (!st) return st;
   std::string_view header = bytes.substr(8, static_cast<size_t>(n));
   std::string_view data = bytes.substr(8 + static_cast<size_t>(n));
   return parse_header(header, data.size(), data.data(), 8 + n, what, out);
@@ -173,23 +186,13 @@ Status SafeTensors::parse(std::string_view bytes, const std::string& what, SafeT
 Status SafeTensors::parse(const ByteSource& src, const std::string& what, SafeTensors* out) {
   out->tensors_.clear();
   const uint64_t size = src.size();
-  if (size == 0) return bad(what, "empty file (expected a safetensors file)");
-  if (size < 8) return bad(what, "truncated: " + std::to_string(size) + " bytes, shorter than the 8-byte header length");
-  unsigned char len[8];
-  if (!src.read(0, 8, len)) return bad(what, "could not read the header length (the file was cut short or changed)");
   uint64_t n = 0;
-  for (int i = 7; i >= 0; i--) n = (n << 8) | len[i];
-  const uint64_t rest = size - 8;
-  if (n > kMaxSafetensorsHeaderBytes)
-    return bad(what, "header length " + std::to_string(n) + " is over the format's limit of " +
-                         std::to_string(kMaxSafetensorsHeaderBytes) + " bytes (not a safetensors file?)");
-  if (n > rest)
-    return bad(what, "header length " + std::to_string(n) + " is larger than the file (" + std::to_string(size) +
-                         " bytes): truncated or not a safetensors file");
+  Status st = read_header_length(size, [&](unsigned char* len) { return src.read(0, 8, len); }, what, &n);
+  if (!st) return st;
   std::string header(static_cast<size_t>(n), '\0');
   if (!src.read(8, header.size(), header.data()))
     return bad(what, "could not read the " + std::to_string(n) + "-byte header (the file was cut short or changed)");
-  return parse_header(header, rest - n, nullptr, 8 + n, what, out);
+  return parse_header(header, size - 8 - n, nullptr, 8 + n, what, out);
 }
 
 Status SafeTensors::parse_header(std::string_view header, uint64_t data_size, const char* data, uint64_t data_offset,

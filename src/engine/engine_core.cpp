@@ -8,28 +8,10 @@
 
 namespace attnviz {
 
-std::string files_hash(const FileMap& files) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a 64 offset basis
-  auto mix = [&h](const void* p, size_t n) {
-    const unsigned char* b = static_cast<const unsigned char*>(p);
-    for (size_t i = 0; i < n; i++) {
-      h ^= b[i];
-      h *= 1099511628211ull;
-    }
-  };
-  for (const auto& [name, data] : files) {  // std::map: names in a fixed order, whatever order they were dropped in
-    if (name == "training_metrics.json" || name == "generation_config.json") continue;  // do not change the weights
-    mix(name.data(), name.size());
-    mix("\0", 1);
-    mix(data.data(), data.size());
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
+std::string files_hash(const FileMap& files) { return files_hash(files, ByteSources{}); }
 
 std::string files_hash(const FileMap& files, const ByteSources& sources) {
-  uint64_t h = 1469598103934665603ull;  // as files_hash(files)
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64 offset basis
   auto mix = [&h](const void* p, size_t n) {
     const unsigned char* b = static_cast<const unsigned char*>(p);
     for (size_t i = 0; i < n; i++) {
@@ -43,7 +25,7 @@ std::string files_hash(const FileMap& files, const ByteSources& sources) {
     if (!files.count(name) && src) all[name] = {std::string_view(), src.get()};
   std::vector<unsigned char> buf;
   for (const auto& [name, entry] : all) {
-    if (name == "training_metrics.json" || name == "generation_config.json") continue;
+    if (name == "training_metrics.json" || name == "generation_config.json") continue;  // do not change the weights
     mix(name.data(), name.size());
     mix("\0", 1);
     if (!entry.second) {
@@ -77,7 +59,7 @@ static Status load_model_and_tokenizer(const FileMap& files, const std::string& 
                          " (tokenizer files from another model?)");
   ModelInfo m;
   m.name = user ? "user:" + name : name;
-  m.hash = !user ? std::string() : sources && !sources->empty() ? files_hash(files, *sources) : files_hash(files);
+  m.hash = !user ? std::string() : files_hash(files, sources ? *sources : ByteSources{});
   if (user && m.hash.empty()) return Status::error(name + ": a weight file could not be read again (changed while loading?)");
   m.cfg = model->config();
   m.mask_id = tok->mask_id();
