@@ -177,6 +177,20 @@
     try { return await c.open(CACHE_NAME); } catch (e) { return null; }  // private windows may refuse
   }
 
+  // The complete models in the cache, newest first: their manifests (only those are read), and the key prefixes
+  // ".../resolve/{sha}/" they cover.
+  async function readManifests(cache, keys) {
+    const out = [];
+    const complete = new Set();
+    for (const req of keys) {
+      if (!req.url.endsWith('/' + MANIFEST)) continue;
+      const res = await cache.match(req);
+      try { out.push(await res.json()); complete.add(req.url.slice(0, -MANIFEST.length)); } catch (e) { /* a broken manifest: ignored */ }
+    }
+    out.sort((a, b) => (b.saved || 0) - (a.saved || 0));
+    return {out, complete};
+  }
+
   // The models in the cache: complete ones (their manifest), and downloads that stopped part-way (files without a
   // manifest: cancelled, cut off, the tab closed), marked partial, so they can be resumed or deleted. The download in
   // progress is not listed.
@@ -184,14 +198,7 @@
     const cache = await openCache();
     if (!cache) { cachedList = []; report({cache_ok: false, cached: []}); return []; }
     const keys = await cache.keys();
-    const out = [];
-    const complete = new Set();  // key prefixes ".../resolve/{sha}/" of complete models
-    for (const req of keys) {
-      if (!req.url.endsWith('/' + MANIFEST)) continue;
-      const res = await cache.match(req);
-      try { out.push(await res.json()); complete.add(req.url.slice(0, -MANIFEST.length)); } catch (e) { /* a broken manifest: ignored */ }
-    }
-    out.sort((a, b) => (b.saved || 0) - (a.saved || 0));
+    const {out, complete} = await readManifests(cache, keys);
     const partial = new Map();
     const endpoints = [site.url, ...out.map((m) => m.endpoint)];
     for (const req of keys) {
@@ -218,10 +225,13 @@
     return [...out, ...partial.values()];
   }
 
-  // The cached manifest for repo at rev ('' = the newest saved), on the current endpoint; no network.
+  // The cached manifest for repo at rev ('' = the newest saved), on the current endpoint; no network. Reads only the
+  // manifests (not the files of partial downloads, which listCached sizes for "Models on this computer").
   async function findCached(repo, rev) {
-    const list = await listCached();
-    return list.find((m) => !m.partial && m.endpoint === site.url && (m.repo === repo || m.asked === repo) &&
+    const cache = await openCache();
+    if (!cache) return null;
+    const {out: list} = await readManifests(cache, await cache.keys());
+    return list.find((m) => m.endpoint === site.url && (m.repo === repo || m.asked === repo) &&
                             (!rev || m.sha === rev || m.revision === rev && !SHA.test(rev))) || null;
   }
 
