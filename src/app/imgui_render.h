@@ -25,11 +25,11 @@ class ImGuiRender {
   void upload_fonts();
   bool has_fonts() const { return font_tex_ != 0; }
 
-  // Draws `dd` into the bound framebuffer, fb_w x fb_h device pixels (DisplaySize * FramebufferScale). Sets the
-  // viewport, blending (premultiplied-free "over": src alpha, one minus src alpha; alpha: one, one minus src alpha),
-  // scissor per command, program, vertex array, buffers and texture unit 0. Draw-list callbacks run in between
-  // (ImDrawCallback_ResetRenderState sets this state again). Afterwards the scissor test is off (so a glClear clears
-  // everything), and the rest is left as drawn with: nothing is restored.
+  // Draws `dd` into the bound framebuffer, DisplaySize * FramebufferScale device pixels. Sets the viewport, blending
+  // (colour: src alpha, one minus src alpha; alpha: one, one minus src alpha), scissor per command, program, vertex
+  // array, buffers and texture unit 0. Draw-list callbacks run in between (ImDrawCallback_ResetRenderState sets this
+  // state again). Afterwards the scissor test is off (so a glClear clears everything), and the rest is left as drawn
+  // with: nothing is restored.
   void render(ImDrawData* dd);
 
  private:
