@@ -7,7 +7,6 @@
 #include <GLES3/gl3.h>
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
-#include <imgui_impl_opengl3.h>
 #include <imgui_internal.h>
 
 #include <cmath>
@@ -23,6 +22,7 @@
 #include "export.h"
 #include "predictions.h"
 #include "fonts.h"
+#include "imgui_render.h"
 #include "model_config.h"
 #include "renderer.h"
 #include "ui.h"
@@ -37,6 +37,7 @@ App g_app;
 WebEngine g_engine;             // the model runs in a Web Worker (web/engine_worker.js); results arrive through JS
 RunResult g_incoming;           // a result whose tensors JS is copying in (attnviz_engine_begin .. _end)
 Renderer g_renderer;
+ImGuiRender g_imgui_render;  // ImGui's draw data to WebGL, with no GL query per frame (issue 10)
 GLFWwindow* g_window = nullptr;
 std::string g_clipboard;       // what Ctrl+V pastes (the browser's paste event fills it)
 std::string g_published;       // the fragment last written to location.hash
@@ -231,7 +232,7 @@ void export_png(ImDrawData* dd, const std::string& name, float scale) {
   glViewport(0, 0, w, h);
   glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(dd);
+  g_imgui_render.render(dd);
   std::vector<uint8_t> pixels(static_cast<size_t>(w) * h * 4);  // (h, w, 4) RGBA, bottom row first
   glPixelStorei(GL_PACK_ALIGNMENT, 1);
   glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
@@ -263,11 +264,7 @@ void frame() {
   if (cur_w != bw || cur_h != bh) emscripten_set_canvas_element_size("#canvas", bw, bh);
   g_app.ui_scale = dpr;
 
-  if (fonts_update(dpr)) {
-    ImGui_ImplOpenGL3_DestroyFontsTexture();
-    ImGui_ImplOpenGL3_CreateFontsTexture();
-  }
-  ImGui_ImplOpenGL3_NewFrame();
+  if (fonts_update(dpr) || !g_imgui_render.has_fonts()) g_imgui_render.upload_fonts();
   ImGui_ImplGlfw_NewFrame();
   ImGuiIO& io = ImGui::GetIO();
   // Emscripten 3.1.6's GLFW knows nothing of HiDPI: ImGui works in CSS pixels, the framebuffer in device pixels, and
@@ -291,7 +288,7 @@ void frame() {
   glViewport(0, 0, bw, bh);
   glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  g_imgui_render.render(ImGui::GetDrawData());
   if (io.WantTextInput != g_text_input) {
     g_text_input = io.WantTextInput;
     js_text_input(g_text_input ? 1 : 0);
@@ -698,7 +695,11 @@ int main() {
   io.IniFilename = nullptr;
   glfwSetKeyCallback(g_window, key_callback);  // before ImGui's, which chains to it
   ImGui_ImplGlfw_InitForOpenGL(g_window, true);
-  ImGui_ImplOpenGL3_Init("#version 300 es");
+  if (!g_imgui_render.init("#version 300 es")) {
+    const std::string msg = "WebGL refused the UI's shader: " + g_imgui_render.error();
+    EM_ASM({ attnvizGlue.fatal(UTF8ToString($0)); }, msg.c_str());
+    return 1;
+  }
   ui_set_text_box(html_text_box);
   io.SetClipboardTextFn = clipboard_set;
   io.GetClipboardTextFn = clipboard_get;

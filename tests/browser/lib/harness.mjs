@@ -327,6 +327,9 @@ export async function findItem(page, label, nth = 0) {
 
 // Clicks the widget labelled `label` at its centre (waiting a few frames for it to appear); returns its item.
 export async function clickItem(page, label, nth = 0) {
+  // items() describes the last frame drawn, which may predate what the caller just waited for (a result applied
+  // between frames): two more frames, so the widget is looked up where the page now draws it.
+  await waitFrames(page, 2);
   let it = null;
   for (let tries = 0; tries < 20 && !it; tries++) {
     it = await findItem(page, label, nth);
