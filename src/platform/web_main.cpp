@@ -655,6 +655,7 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
   j["grid"] = g_app.grid.n;
   j["truncated"] = g_app.run.truncated;
   j["uploads"] = g_renderer.uploads();
+  j["image_uploads"] = g_renderer.image_uploads();
   j["gpu_bytes"] = g_renderer.gpu_bytes();
   j["glyphs"] = fonts_glyph_count();
   {
