@@ -636,6 +636,14 @@
       if (!p || !T) return null;
       return new Float32Array(Module.HEAPU8.buffer, p, T * T).slice();
     },
+    // The heatmap's G x G matrix of one head as drawn: merged into characters / words per the merge option (rows
+    // averaged, columns summed), else the run's own T x T; null when there is none.
+    gridAttention(layer, head) {
+      const G = call('attnviz_grid_n', 'number');
+      const p = call('attnviz_grid_attention', 'number', ['number', 'number'], [layer, head]);
+      if (!p || !G) return null;
+      return new Float32Array(Module.HEAPU8.buffer, p, G * G).slice();
+    },
     lastError() { if (!runtime) return null; const s = call('attnviz_last_error', 'string'); return s ? s : null; },
     runCount() { return call('attnviz_run_count', 'number'); },
     notices() { return JSON.parse(call('attnviz_notices', 'string')); },

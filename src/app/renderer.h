@@ -41,6 +41,11 @@ class Renderer {
   // arrive after their run upload only the 2L summary images).
   uint64_t image_uploads() const { return image_uploads_; }
   bool uploading() const { return !done_; }  // images of the current grid still to upload
+  // True while the grid `app` shows is not all on the GPU yet (its upload not begun or not finished).
+  bool behind(const App& app) const {
+    return !done_ || (app.run.valid && app.grid.n > 0 && app.grid.generation != 0 &&
+                      (app.grid.generation != generation_ || app.grid.merge != merge_));
+  }
   size_t gpu_bytes() const { return gpu_bytes_; }
 
   struct DrawParams {  // one heatmap's uniforms, alive until the frame is rendered
