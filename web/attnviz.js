@@ -138,7 +138,8 @@
   // (recycled from an earlier run), in slices of at most SLICE floats with the page's other tasks (keys, frames,
   // timers) between them, so applying a result never blocks the page for long whatever the model's size. A newer
   // result that arrives meanwhile replaces the unfinished one (latest wins). Once copied (or replaced), the
-  // ArrayBuffers go back to the worker ('recycle'), which writes its next result into them: no garbage per result.
+  // ArrayBuffers go back to the worker ('recycle'), which writes its next result into them: no garbage per result
+  // (SharedArrayBuffers where the page is cross-origin isolated, posted both ways instead of transferred).
   let applying = 0;  // sequence of the result being copied in
   const resultBuffers = { allocated: 0, bytes: 0, reused: 0, returned: 0, results: 0 };  // info().engine.result_buffers
   const yieldTask = (() => {
@@ -150,7 +151,7 @@
   function recycle(buffers) {
     const live = buffers.filter((b) => b && b.byteLength > 0);
     resultBuffers.returned += live.length;
-    if (live.length) worker.postMessage({ type: 'recycle', buffers: live }, live);
+    if (live.length) worker.postMessage({ type: 'recycle', buffers: live }, live.filter((b) => b instanceof ArrayBuffer));
   }
   function applyResult(m) {
     const seq = ++applying;
@@ -173,7 +174,7 @@
     }
     const lengths = m.lengths || m.buffers.map((b) => b.byteLength >> 2);
     const jobs = m.buffers.map((buf, i) => ({ i, src: new Float32Array(buf, 0, lengths[i]) })).filter((j) => j.src.length);
-    const SLICE = 1 << 18;  // floats per copy (1 MB: ~0.3 ms on a slow machine, and a page-fault burst stays short)
+    const SLICE = 1 << 16;  // floats per copy (256 KB: the first write of fresh wasm memory page-faults, a few ms per MB)
     let j = 0, off = 0;
     const step = () => {
       if (seq !== applying) {  // a newer result took over

@@ -15,8 +15,12 @@ self.attnvizNewest = () => (newest ? Atomics.load(newest, 0) : 0);
 // the page (a fresh ~150 MB per result at 500 tokens on a BERT-base shape made the page's GC pause for ~0.5 s).
 // allocated / bytes: ArrayBuffers (of > 0 bytes) made here so far and their total bytes; reused: results' buffers
 // that were recycled ones. The pool keeps at most POOL_MAX buffers (the smallest go first).
+// Where the page is cross-origin isolated the buffers are SharedArrayBuffers, posted (not transferred) both ways: the
+// same hand-over, so the worker still never writes one the page is reading, but no 150 MB of external memory moves
+// between the two heaps per result (which made the page's V8 collect).
 const POOL_MAX = 2 * BUFFERS.length;
-const pool = { free: [], allocated: 0, bytes: 0, reused: 0 };
+const pool = { free: [], allocated: 0, bytes: 0, reused: 0, shared: false };
+const transferable = (buffers) => buffers.filter((b) => b instanceof ArrayBuffer);
 
 // An ArrayBuffer of at least n floats: the smallest free one that fits without wasting more than half of it, else a
 // new one with room for a few more tokens (typing grows T by one or two at a time).
@@ -34,7 +38,7 @@ function takeBuffer(n) {
   const bytes = (n + (n >> 3)) * 4;
   pool.allocated++;
   pool.bytes += bytes;
-  return new ArrayBuffer(bytes);
+  return pool.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
 }
 
 function giveBack(buffers) {
@@ -108,6 +112,7 @@ self.onmessage = async (e) => {
   try {
     if (m.type === 'init') {
       if (m.newest) newest = new Int32Array(m.newest);
+      pool.shared = !!m.isolated && typeof SharedArrayBuffer !== 'undefined' && self.crossOriginIsolated === true;
       const n = await start(m.threads);
       self.postMessage({ type: 'started', threads: n, isolated: !!m.isolated, heap: heapBytes() });
       return;
@@ -142,13 +147,13 @@ self.onmessage = async (e) => {
       BUFFERS.forEach((name, i) => {
         const n = Module._engine_buffer_size(i);
         const p = Module._engine_buffer(i) >>> 0;  // unsigned: buffers may lie over 2 GB (GPT-2 medium)
-        const out = new Float32Array(takeBuffer(n), 0, n);
+        const out = new Float32Array(takeBuffer(n), 0, n);  // (over a SharedArrayBuffer when isolated)
         if (n) out.set(Module.HEAPF32.subarray(p >>> 2, (p >>> 2) + n));
         buffers.push(out.buffer);
         lengths.push(n);
       });
       self.postMessage({ type: 'result', id: m.id, cached: !!r.cached, header: r.header, buffers, lengths,
-        allocated: pool.allocated, allocatedBytes: pool.bytes, reused: pool.reused, heap: heapBytes() }, buffers);
+        allocated: pool.allocated, allocatedBytes: pool.bytes, reused: pool.reused, heap: heapBytes() }, transferable(buffers));
     } else if (m.type === 'recycle') {  // the page copied a result out: its buffers come back for the next one
       giveBack(m.buffers);
     }
