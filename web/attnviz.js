@@ -135,19 +135,34 @@
   };
 
   // A result's tensors arrive as transferred ArrayBuffers: one copy, straight into the buffers C++ reserved for them
-  // (recycled from an earlier run), in slices of a few milliseconds with the page's other tasks (keys, frames, timers)
-  // between them, so applying a result never blocks the page for long whatever the model's size. A newer result that
-  // arrives meanwhile replaces the unfinished one (latest wins).
+  // (recycled from an earlier run), in slices of at most SLICE floats with the page's other tasks (keys, frames,
+  // timers) between them, so applying a result never blocks the page for long whatever the model's size. A newer
+  // result that arrives meanwhile replaces the unfinished one (latest wins). Once copied (or replaced), the
+  // ArrayBuffers go back to the worker ('recycle'), which writes its next result into them: no garbage per result
+  // (SharedArrayBuffers where the page is cross-origin isolated, posted both ways instead of transferred).
   let applying = 0;  // sequence of the result being copied in
+  const resultBuffers = { allocated: 0, bytes: 0, reused: 0, returned: 0, results: 0 };  // info().engine.result_buffers
   const yieldTask = (() => {
     const ch = new MessageChannel();
     const queue = [];
     ch.port1.onmessage = () => { const f = queue.shift(); if (f) f(); };
     return (f) => { queue.push(f); ch.port2.postMessage(0); };
   })();
+  function recycle(buffers) {
+    const live = buffers.filter((b) => b && b.byteLength > 0);
+    resultBuffers.returned += live.length;
+    if (live.length) worker.postMessage({ type: 'recycle', buffers: live }, live.filter((b) => b instanceof ArrayBuffer));
+  }
   function applyResult(m) {
     const seq = ++applying;
+    resultBuffers.results++;
+    if (typeof m.allocated === 'number') {
+      resultBuffers.allocated = m.allocated;
+      resultBuffers.bytes = m.allocatedBytes;
+      resultBuffers.reused = m.reused;
+    }
     const finish = () => {
+      recycle(m.buffers);
       Module._attnviz_engine_end(m.id);
       const w = firstRunWaiters;
       firstRunWaiters = [];
@@ -157,13 +172,17 @@
       finish();
       return;
     }
-    const jobs = m.buffers.map((buf, i) => ({ i, src: new Float32Array(buf) })).filter((j) => j.src.length);
-    const SLICE = 1 << 20;  // floats per copy (4 MB)
+    const lengths = m.lengths || m.buffers.map((b) => b.byteLength >> 2);
+    const jobs = m.buffers.map((buf, i) => ({ i, src: new Float32Array(buf, 0, lengths[i]) })).filter((j) => j.src.length);
+    const SLICE = 1 << 16;  // floats per copy (256 KB: the first write of fresh wasm memory page-faults, a few ms per MB)
     let j = 0, off = 0;
     const step = () => {
-      if (seq !== applying) return;  // a newer result took over
+      if (seq !== applying) {  // a newer result took over
+        recycle(m.buffers);
+        return;
+      }
       const t0 = performance.now();
-      while (j < jobs.length && performance.now() - t0 < 6) {
+      while (j < jobs.length && performance.now() - t0 < 4) {
         const job = jobs[j];
         const n = Math.min(SLICE, job.src.length - off);
         const p = Module._attnviz_engine_slice(job.i, off, n) >>> 0;  // sizes the buffer up to this slice; unsigned
@@ -618,12 +637,21 @@
       if (!p || !T) return null;
       return new Float32Array(Module.HEAPU8.buffer, p, T * T).slice();
     },
+    // The heatmap's G x G matrix of one head as drawn: merged into characters / words per the merge option (rows
+    // averaged, columns summed), else the run's own T x T; null when there is none.
+    gridAttention(layer, head) {
+      const G = call('attnviz_grid_n', 'number');
+      const p = call('attnviz_grid_attention', 'number', ['number', 'number'], [layer, head]);
+      if (!p || !G) return null;
+      return new Float32Array(Module.HEAPU8.buffer, p, G * G).slice();
+    },
     lastError() { if (!runtime) return null; const s = call('attnviz_last_error', 'string'); return s ? s : null; },
     runCount() { return call('attnviz_run_count', 'number'); },
     notices() { return JSON.parse(call('attnviz_notices', 'string')); },
     info() {
       const o = JSON.parse(call('attnviz_info', 'string'));
       o.heap_peak_mb = Math.round(engineHeapPeak / 1048576);  // the engine worker's wasm memory at its peak (MB)
+      if (o.engine) o.engine.result_buffers = { ...resultBuffers };  // ping-pong of result buffers (docs/INTERFACES.md)
       return o;
     },
     predictions() { return JSON.parse(call('attnviz_predictions', 'string')); },

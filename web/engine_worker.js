@@ -1,6 +1,6 @@
 // engine_worker.js: the page's engine, a Web Worker running the core's own wasm build (attnviz_engine.js, or
 // attnviz_engine_mt.js with pthreads when the page is cross-origin isolated). Messages in: init, load (files as
-// transferred ArrayBuffers), run; out: started, loaded, result (tensors as transferred ArrayBuffers; cached = a
+// transferred ArrayBuffers), run, recycle (a result's buffers handed back); out: started, loaded, result (tensors as transferred ArrayBuffers; cached = a
 // summaries_of answer made from the last run without a pass), cancelled, failed. No model logic here: it only moves bytes between messages and the wasm heap.
 'use strict';
 let newest = null;     // Int32Array over a SharedArrayBuffer the page writes the newest request id into (isolated only)
@@ -9,6 +9,45 @@ const BUFFERS = ['attentions', 'q', 'k', 'v', 'logits', 'rollout', 'head_mean',
   'compare_attentions', 'compare_mean_abs', 'compare_js'];  // engine.h result_buffers order
 
 self.attnvizNewest = () => (newest ? Atomics.load(newest, 0) : 0);
+
+// Result buffers go to the page and come back (ping-pong): the page copies each result into its own recycled memory and
+// hands the ArrayBuffers back ('recycle'), and the next result is written into them, so a result leaves no garbage on
+// the page (a fresh ~150 MB per result at 500 tokens on a BERT-base shape made the page's GC pause for ~0.5 s).
+// allocated / bytes: ArrayBuffers (of > 0 bytes) made here so far and their total bytes; reused: results' buffers
+// that were recycled ones. The pool keeps at most POOL_MAX buffers (the smallest go first).
+// Where the page is cross-origin isolated the buffers are SharedArrayBuffers, posted (not transferred) both ways: the
+// same hand-over, so the worker still never writes one the page is reading, but no 150 MB of external memory moves
+// between the two heaps per result (which made the page's V8 collect).
+const POOL_MAX = 2 * BUFFERS.length;
+const pool = { free: [], allocated: 0, bytes: 0, reused: 0, shared: false };
+const transferable = (buffers) => buffers.filter((b) => b instanceof ArrayBuffer);
+
+// An ArrayBuffer of at least n floats: the smallest free one that fits without wasting more than half of it, else a
+// new one with room for a few more tokens (typing grows T by one or two at a time).
+function takeBuffer(n) {
+  const need = n * 4;
+  if (need === 0) return new ArrayBuffer(0);
+  let best = -1;
+  pool.free.forEach((b, i) => {
+    if (b.byteLength >= need && b.byteLength <= 2 * need + 65536 && (best < 0 || b.byteLength < pool.free[best].byteLength)) best = i;
+  });
+  if (best >= 0) {
+    pool.reused++;
+    return pool.free.splice(best, 1)[0];
+  }
+  const bytes = (n + (n >> 3)) * 4;
+  pool.allocated++;
+  pool.bytes += bytes;
+  return pool.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
+function giveBack(buffers) {
+  for (const b of buffers || []) if (b && b.byteLength > 0) pool.free.push(b);
+  if (pool.free.length > POOL_MAX) {
+    pool.free.sort((a, b) => b.byteLength - a.byteLength);
+    pool.free.length = POOL_MAX;
+  }
+}
 
 function start(threads) {
   const mt = threads > 1;
@@ -73,6 +112,7 @@ self.onmessage = async (e) => {
   try {
     if (m.type === 'init') {
       if (m.newest) newest = new Int32Array(m.newest);
+      pool.shared = !!m.isolated && typeof SharedArrayBuffer !== 'undefined' && self.crossOriginIsolated === true;
       const n = await start(m.threads);
       self.postMessage({ type: 'started', threads: n, isolated: !!m.isolated, heap: heapBytes() });
       return;
@@ -80,6 +120,7 @@ self.onmessage = async (e) => {
     await ready;
     if (m.type === 'load') {
       Module._engine_load_begin();  // frees the last result's buffers for the new files
+      pool.free.length = 0;  // the old model's result buffers: the new one's shapes differ
       handOver(m.files);
       const r = JSON.parse(Module.ccall('engine_load', 'string', ['string', 'number'], [m.name, m.user ? 1 : 0]));
       self.attnvizSources.clear();
@@ -102,15 +143,19 @@ self.onmessage = async (e) => {
         self.postMessage(r.cancelled ? { type: 'cancelled', id: m.id, started: true } : { type: 'failed', id: m.id, error: r.error });
         return;
       }
-      const buffers = [];
+      const buffers = [], lengths = [];
       BUFFERS.forEach((name, i) => {
         const n = Module._engine_buffer_size(i);
         const p = Module._engine_buffer(i) >>> 0;  // unsigned: buffers may lie over 2 GB (GPT-2 medium)
-        const out = new Float32Array(n);
+        const out = new Float32Array(takeBuffer(n), 0, n);  // (over a SharedArrayBuffer when isolated)
         if (n) out.set(Module.HEAPF32.subarray(p >>> 2, (p >>> 2) + n));
         buffers.push(out.buffer);
+        lengths.push(n);
       });
-      self.postMessage({ type: 'result', id: m.id, cached: !!r.cached, header: r.header, buffers, heap: heapBytes() }, buffers);
+      self.postMessage({ type: 'result', id: m.id, cached: !!r.cached, header: r.header, buffers, lengths,
+        allocated: pool.allocated, allocatedBytes: pool.bytes, reused: pool.reused, heap: heapBytes() }, transferable(buffers));
+    } else if (m.type === 'recycle') {  // the page copied a result out: its buffers come back for the next one
+      giveBack(m.buffers);
     }
   } catch (err) {
     const msg = String(err && err.message || err);

@@ -118,6 +118,22 @@ bool app_run_now(App& app) { return submit_run(app, false); }
 
 namespace {
 
+// The current run's summaries arrived (a summaries_of answer) while the grid shows that run: only the head-mean and
+// rollout images change; the attentions (and their merged images) stay.
+void grid_summaries_arrived(App& app) {
+  Grid& g = app.grid;
+  const RunResult& r = app.run;
+  g.generation = r.generation;
+  if (g.attention.empty()) return;  // merge is Tokens: the run's own buffers are used
+  const int L = app_n_layers(app), H = app_n_heads(app);
+  const size_t T = static_cast<size_t>(r.act.T), GG = static_cast<size_t>(g.n) * g.n;
+  if (r.head_mean.size() < L * T * T || r.rollout.size() < L * T * T) return;
+  g.head_mean.resize(L * GG);
+  g.rollout.resize(L * GG);
+  g.ready.resize(static_cast<size_t>(L) * H + 2 * L);
+  for (int i = L * H; i < L * H + 2 * L; i++) g.ready[i] = 0;
+}
+
 // A result arrived: it becomes the current run (even when newer input is still running: the views draw the last
 // result there is, marked "running...").
 void apply_result(App& app, std::unique_ptr<RunResult> res) {
@@ -128,12 +144,14 @@ void apply_result(App& app, std::unique_ptr<RunResult> res) {
   if (res->summaries_of != 0) {  // the summaries a view asked for, of the current run: merged in, no new run
     if (res->request_id == app.awaited_request) app.awaited_request = 0;
     if (r.valid && r.request_id == res->summaries_of && r.act.T == res->act.T) {
+      const bool grid_current = app.grid.generation == r.generation && app.grid.merge == app.view.merge;
       r.rollout = std::move(res->rollout);
       r.head_mean = std::move(res->head_mean);
       r.stats = std::move(res->stats);
       r.generation = gen;
       app.run_count++;
-      app_update_grid(app);
+      if (grid_current) grid_summaries_arrived(app);  // the attention images stay as they are
+      else app_update_grid(app);
     }
     return;
   }
@@ -354,9 +372,13 @@ void app_update_grid(App& app) {
   Grid& g = app.grid;
   const RunResult& r = app.run;
   if (g.generation == r.generation && g.merge == app.view.merge) return;
+  // A fresh grid, keeping the merged matrices' storage (the next run's images are about the same size).
+  std::vector<float> attention = std::move(g.attention), head_mean = std::move(g.head_mean), rollout = std::move(g.rollout);
+  std::vector<uint8_t> ready = std::move(g.ready);
   g = Grid{};
   g.merge = app.view.merge;
   g.generation = r.generation;
+  g.attention_generation = r.generation;
   if (!r.valid) return;
   int T = r.act.T, L = app_n_layers(app), H = app_n_heads(app);
   const Encoding& e = r.enc;
@@ -398,17 +420,17 @@ void app_update_grid(App& app) {
     for (int k = first; k < t; k++) sp = sp && k < static_cast<int>(e.special.size()) && e.special[k];
     g.special.push_back(sp ? 1 : 0);
   }
-  size_t TT = static_cast<size_t>(T) * T, GG = static_cast<size_t>(G) * G;
+  // The merged images themselves are made when first asked for (app_grid_matrix), one at a time.
+  const size_t TT = static_cast<size_t>(T) * T, GG = static_cast<size_t>(G) * G;
+  g.attention = std::move(attention);
   g.attention.resize(static_cast<size_t>(L) * H * GG);
-  for (int lh = 0; lh < L * H; lh++)
-    merge_attention(r.act.attentions.data() + lh * TT, T, g.group, G, g.attention.data() + lh * GG);
+  g.ready = std::move(ready);
+  g.ready.assign(static_cast<size_t>(L) * H + 2 * L, 0);
   if (r.head_mean.size() < L * TT || r.rollout.size() < L * TT) return;  // summaries not asked for this run
+  g.head_mean = std::move(head_mean);
+  g.rollout = std::move(rollout);
   g.head_mean.resize(L * GG);
   g.rollout.resize(L * GG);
-  for (int l = 0; l < L; l++) {
-    merge_attention(r.head_mean.data() + l * TT, T, g.group, G, g.head_mean.data() + l * GG);
-    merge_attention(r.rollout.data() + l * TT, T, g.group, G, g.rollout.data() + l * GG);
-  }
 }
 
 const float* app_grid_matrix(const App& app, HeatSource src, int layer, int head) {
@@ -421,15 +443,43 @@ const float* app_grid_matrix(const App& app, HeatSource src, int layer, int head
   const size_t LGG = static_cast<size_t>(L) * GG;
   if (src == HeatSource::HeadMean && (merged ? g.head_mean.size() : app.run.head_mean.size()) < LGG) return nullptr;
   if (src == HeatSource::Rollout && (merged ? g.rollout.size() : app.run.rollout.size()) < LGG) return nullptr;
+  if (!merged) {
+    switch (src) {
+      case HeatSource::Attention: return app_attention(app, layer, head);
+      case HeatSource::HeadMean: return app.run.head_mean.data() + layer * GG;
+      case HeatSource::Rollout: return app.run.rollout.data() + layer * GG;
+    }
+    return nullptr;
+  }
+  // Merged: this image made now if it is not yet (one image's work, not the grid's).
+  const int T = app.run.act.T;
+  const size_t TT = static_cast<size_t>(T) * T;
+  size_t index = 0;
+  const float* from = nullptr;
+  float* to = nullptr;
   switch (src) {
     case HeatSource::Attention:
-      return merged ? g.attention.data() + (static_cast<size_t>(layer) * H + head) * GG : app_attention(app, layer, head);
+      index = static_cast<size_t>(layer) * H + head;
+      from = app.run.act.attentions.data() + index * TT;
+      to = g.attention.data() + index * GG;
+      break;
     case HeatSource::HeadMean:
-      return (merged ? g.head_mean.data() : app.run.head_mean.data()) + layer * GG;
+      index = static_cast<size_t>(L) * H + layer;
+      from = app.run.head_mean.data() + layer * TT;
+      to = g.head_mean.data() + layer * GG;
+      break;
     case HeatSource::Rollout:
-      return (merged ? g.rollout.data() : app.run.rollout.data()) + layer * GG;
+      index = static_cast<size_t>(L) * H + L + layer;
+      from = app.run.rollout.data() + layer * TT;
+      to = g.rollout.data() + layer * GG;
+      break;
   }
-  return nullptr;
+  if (index >= g.ready.size() || static_cast<int>(g.group.size()) != T) return nullptr;
+  if (!g.ready[index]) {
+    merge_attention(from, T, g.group, g.n, to);
+    g.ready[index] = 1;
+  }
+  return to;
 }
 
 std::string app_state_json(const App& app) {

@@ -30,16 +30,22 @@ struct LoadedModel {
 
 // What heatmaps show: the run's tokens, or groups of them merged into characters / words (ViewState.merge; BertViz
 // convention: rows averaged, columns summed). Rebuilt by app_update_grid when the run or the merge mode changes.
+// The merged matrices are made one image at a time when first asked for (app_grid_matrix: the renderer's uploads
+// spread over frames), never all L*H in one task; their storage is kept from grid to grid (typing reallocates nothing).
 struct Grid {
   int n = 0;                          // G: number of rows/columns (== T when merge is Tokens)
   std::vector<int> group;             // (T) group index of each token
   std::vector<std::string> labels;    // (G) readable label of each group
   std::vector<uint8_t> special;       // (G) 1 = a group made of special tokens only ([CLS], [SEP], ...)
-  std::vector<float> attention;       // (L, H, G, G) merged; empty when merge is Tokens (the run's own is used)
-  std::vector<float> head_mean;       // (L, G, G) merged; empty when merge is Tokens
-  std::vector<float> rollout;         // (L, G, G) merged; empty when merge is Tokens
+  mutable std::vector<float> attention;  // (L, H, G, G) merged; empty when merge is Tokens (the run's own is used)
+  mutable std::vector<float> head_mean;  // (L, G, G) merged; empty when merge is Tokens
+  mutable std::vector<float> rollout;    // (L, G, G) merged; empty when merge is Tokens
+  mutable std::vector<uint8_t> ready;    // (L*H + 2L) 1 = that merged image is made (attention, head means, rollout)
   Merge merge = Merge::Tokens;
   uint64_t generation = 0;            // RunResult.generation it was built from (0 = none)
+  // RunResult.generation whose attentions the grid shows: unchanged when only summaries arrived (a summaries_of
+  // answer), so the per-head images need no new upload (Renderer::sync).
+  uint64_t attention_generation = 0;
 };
 
 // What the platform (browser page or desktop window) offers the app; set by web_main / native_main, may be empty.

@@ -138,6 +138,7 @@ void Renderer::upload(const App& app, int i) {
   glBindTexture(GL_TEXTURE_2D_ARRAY, arrays_[i / max_layers_]);
   glTexSubImage3D(GL_TEXTURE_2D_ARRAY, 0, 0, 0, i % max_layers_, n_, n_, 1, GL_RED, GL_FLOAT, m);
   slot_n_[i] = n_;
+  image_uploads_++;
 }
 
 void Renderer::sync(const App& app) {
@@ -147,6 +148,18 @@ void Renderer::sync(const App& app) {
     if (cap_) free_arrays();
     generation_ = 0;
     return;
+  }
+  if (g.generation != generation_ && g.attention_generation == attention_generation_ && g.merge == merge_ &&
+      g.n == n_ && !arrays_.empty() && app_n_layers(app) == L_ && app_n_heads(app) == H_) {
+    // Only the summaries changed (the run's head means and rollout arrived after it): the per-head images stay,
+    // whatever of them is uploaded already counts for this grid too.
+    const int first_summary = L_ * H_;
+    for (int i = 0; i < first_summary && i < static_cast<int>(slot_stamp_.size()); i++)
+      if (slot_stamp_[i] == stamp_) slot_stamp_[i] = stamp_ + 1;
+    stamp_++;
+    generation_ = g.generation;
+    cursor_ = 0;
+    done_ = false;
   }
   if (g.generation != generation_ || g.merge != merge_ || g.n != n_) {  // a new grid: upload it over the next frames
     const int L = app_n_layers(app), H = app_n_heads(app), n = g.n;
@@ -186,6 +199,7 @@ void Renderer::sync(const App& app) {
     L_ = L;
     H_ = H;
     generation_ = g.generation;
+    attention_generation_ = g.attention_generation;
     merge_ = g.merge;
     stamp_++;
     cursor_ = 0;

@@ -37,7 +37,15 @@ class Renderer {
                    ImVec2 uv0 = ImVec2(0, 0), ImVec2 uv1 = ImVec2(1, 1));
 
   int uploads() const { return uploads_; }  // complete uploads so far (tests: once per run, not per frame)
+  // Images (one head's, one layer's head mean or rollout) uploaded so far: each once per result (summaries that
+  // arrive after their run upload only the 2L summary images).
+  uint64_t image_uploads() const { return image_uploads_; }
   bool uploading() const { return !done_; }  // images of the current grid still to upload
+  // True while the grid `app` shows is not all on the GPU yet (its upload not begun or not finished).
+  bool behind(const App& app) const {
+    return !done_ || (app.run.valid && app.grid.n > 0 && app.grid.generation != 0 &&
+                      (app.grid.generation != generation_ || app.grid.merge != merge_));
+  }
   size_t gpu_bytes() const { return gpu_bytes_; }
 
   struct DrawParams {  // one heatmap's uniforms, alive until the frame is rendered
@@ -58,6 +66,7 @@ class Renderer {
   int cap_ = 0;                        // rows = columns the arrays hold (n plus room, so typing keeps them)
   bool half_ = false;                  // R16F (big models at long inputs) or R32F
   uint64_t generation_ = 0;
+  uint64_t attention_generation_ = 0;  // Grid::attention_generation of the images held
   Merge merge_ = Merge::Tokens;
   uint64_t stamp_ = 0;                 // increments per grid to upload
   std::vector<uint64_t> slot_stamp_;   // (images) stamp_ of what each image holds (0 = nothing)
@@ -66,6 +75,7 @@ class Renderer {
   int cursor_ = 0;                     // next image to look at for the background upload
   bool done_ = true;
   int uploads_ = 0;
+  uint64_t image_uploads_ = 0;
   size_t gpu_bytes_ = 0;
   std::deque<DrawParams> params_;      // stable addresses for the draw callbacks
   std::string error_;

@@ -537,6 +537,12 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_tokens() {
 
 EMSCRIPTEN_KEEPALIVE int attnviz_n_tokens() { return app_n_tokens(g_app); }
 EMSCRIPTEN_KEEPALIVE const float* attnviz_attention(int layer, int head) { return app_attention(g_app, layer, head); }
+// Test hook gridAttention: the heatmap's (G, G) matrix of one head (merged into characters / words per the merge
+// option, else the run's own), null when none; G = attnviz_grid_n().
+EMSCRIPTEN_KEEPALIVE int attnviz_grid_n() { return g_app.run.valid ? g_app.grid.n : 0; }
+EMSCRIPTEN_KEEPALIVE const float* attnviz_grid_attention(int layer, int head) {
+  return app_grid_matrix(g_app, HeatSource::Attention, layer, head);
+}
 EMSCRIPTEN_KEEPALIVE const char* attnviz_last_error() { return g_app.last_error.c_str(); }
 EMSCRIPTEN_KEEPALIVE int attnviz_run_count() { return static_cast<int>(g_app.run_count); }
 EMSCRIPTEN_KEEPALIVE int attnviz_has_model() { return g_app.model ? 1 : 0; }
@@ -652,6 +658,8 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
   j["grid"] = g_app.grid.n;
   j["truncated"] = g_app.run.truncated;
   j["uploads"] = g_renderer.uploads();
+  j["image_uploads"] = g_renderer.image_uploads();
+  j["uploading"] = g_renderer.ready() && g_renderer.behind(g_app);
   j["gpu_bytes"] = g_renderer.gpu_bytes();
   j["glyphs"] = fonts_glyph_count();
   {
