@@ -338,8 +338,9 @@ void gemm_packed_x(int M, int N, int K, const float* A, int lda, const float* B,
 
 #endif
 
-// Splits C over the threads of parallel.h: by columns (each chunk packs only its own part of B) when N is wide, else
-// by rows. Every element of C is summed in the same order as by one thread, so the result does not depend on the
+// Splits C over the threads of parallel.h. In the wasm kernel, A B^T with N >= M (the BERT projections) goes to
+// gemm_packed_x (A packed once, B's rows split). Otherwise by columns (each chunk packs only its own part of B) when N
+// is wide, else by rows. Every element of C is summed in the same order as by one thread, so the result does not depend on the
 // number of threads. In the wasm kernel columns go in about 4 chunks per thread (at least 64 columns each), taken in
 // turn by whichever thread is free: with exactly one chunk per thread, a thread the OS preempts (the page's main
 // thread, the compositor or any other process on the same cores) held every other thread at the end of every product.
