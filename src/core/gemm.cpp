@@ -62,10 +62,8 @@ constexpr int kNr = 8;    // columns of C per micro-tile (two v128)
 constexpr int kKc = 256;  // depth of one packed panel
 constexpr int kNc = 512;  // columns of one packed panel: kKc * kNc floats = 512 KB, the size of a core's L2
 
-// One panel per thread of parallel.h: (kNc / kNr strips) x (kKc, kNr), B packed strip by strip; gemm_packed_x uses
-// the whole store as one shared buffer instead (never both at once: one caller at a time, see parallel.h).
-constexpr size_t kPanel = static_cast<size_t>(kKc) * kNc;
-alignas(16) float g_panel_store[kMaxThreads * kPanel];
+// One panel per thread of parallel.h: (kNc / kNr strips) x (kKc, kNr), B packed strip by strip.
+alignas(16) float g_panels[kMaxThreads][kKc * kNc];
 
 // Packs B[k0:k0+kc, j0:j0+nc] (op applied) into strips of kNr columns, zero-padding the last strip.
 void pack_b(float* g_panel, const float* B, int ldb, bool bt, int k0, int kc, int j0, int nc) {
@@ -258,7 +256,7 @@ void gemm_swapped(int M, int N, int K, const float* A, int lda, const float* B, 
 
 void gemm_serial(int M, int N, int K, const float* A, int lda, const float* B, int ldb, bool b_transposed, float* C,
                  int ldc, bool accumulate, int thread) {
-  float* g_panel = g_panel_store + static_cast<size_t>(thread) * kPanel;
+  float* g_panel = g_panels[thread];
   if (M < 16) {
     gemm_small_m(M, N, K, A, lda, B, ldb, b_transposed, C, ldc, accumulate);
     return;
@@ -285,62 +283,12 @@ void gemm_serial(int M, int N, int K, const float* A, int lda, const float* B, i
   }
 }
 
-// C = A B^T with B (N,K) and A (M,K), M >= 16, on the threads of parallel.h: the products of a BERT layer (x times
-// nn.Linear weights). As gemm_swapped (C^T = B A^T: B read in place, 4 rows at a time, by the micro-kernel; the packed
-// operand is A^T), but A is packed ONCE per product, split over the threads, into the shared store, and then the rows
-// of B are split over the threads. Splitting the columns of C instead (what gemm() does otherwise) made every chunk pack
-// its own slice of B (N x K floats in all, against M x K here: 6x more at 128 tokens) or the whole of A again; one
-// thread paid neither, so that packing was most of what the second thread lost. Rows of A go in blocks that fit the
-// store (kMaxThreads * kKc * kNc floats: at most 2 blocks for BERT-base at 512 tokens), so nothing is allocated. Each
-// element of C is summed as by gemm_serial (k blocks of kKc in order, each from 0, then added): the same bits for any
-// number of threads and as the one-thread kernel.
-void gemm_packed_x(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-                   bool accumulate) {
-  float* xt = g_panel_store;  // strips of kNr rows of A, each (K, kNr): strip s at xt + s * K * kNr
-  const int cap_rows = std::max(kNr, static_cast<int>(kMaxThreads * kPanel / static_cast<size_t>(K)) / kNr * kNr);
-  const int threads = parallel_threads();
-  const int quads = (N + kMr - 1) / kMr;  // rows of B in groups of kMr, the micro-kernel's height
-  const int n_chunks = std::max(1, std::min(quads, 4 * threads));
-  for (int r0 = 0; r0 < M; r0 += cap_rows) {
-    const int mb = std::min(cap_rows, M - r0);
-    const float* a = A + static_cast<size_t>(r0) * lda;
-    float* c = C + static_cast<size_t>(r0) * ldc;
-    const int strips = (mb + kNr - 1) / kNr;
-    const int p_chunks = std::max(1, std::min(strips, 2 * threads));
-    parallel_for(p_chunks, [&](int chunk, int) {
-      const int s0 = strips * chunk / p_chunks, s1 = strips * (chunk + 1) / p_chunks;
-      if (s1 > s0)
-        pack_b(xt + static_cast<size_t>(s0) * K * kNr, a, lda, true, 0, K, s0 * kNr, std::min(mb, s1 * kNr) - s0 * kNr);
-    });
-    parallel_for(n_chunks, [&](int chunk, int) {
-      const int n0 = quads * chunk / n_chunks * kMr, n1 = std::min(N, quads * (chunk + 1) / n_chunks * kMr);
-      for (int i0 = 0; i0 < mb; i0 += kNc) {
-        const int mc = std::min(kNc, mb - i0);
-        for (int k0 = 0; k0 < K; k0 += kKc) {
-          const int kc = std::min(kKc, K - k0);
-          const bool acc = accumulate || k0 > 0;
-          for (int j0 = n0; j0 < n1; j0 += kMr) {
-            const int rows = std::min(kMr, n1 - j0);
-            const float* b = B + static_cast<size_t>(j0) * ldb + k0;
-            for (int is = 0; is < mc; is += kNr) {
-              const float* strip = xt + static_cast<size_t>((i0 + is) / kNr) * K * kNr + static_cast<size_t>(k0) * kNr;
-              micro_4x8(kc, b, ldb, strip, kNr, c + static_cast<size_t>(i0 + is) * ldc + j0, ldc, acc, rows,
-                        std::min(kNr, mc - is), true);
-            }
-          }
-        }
-      }
-    });
-  }
-}
-
 }  // namespace
 
 #endif
 
-// Splits C over the threads of parallel.h. In the wasm kernel, A B^T with N >= M (the BERT projections) goes to
-// gemm_packed_x (A packed once, B's rows split). Otherwise by columns (each chunk packs only its own part of B) when N
-// is wide, else by rows. Every element of C is summed in the same order as by one thread, so the result does not depend on the
+// Splits C over the threads of parallel.h: by columns (each chunk packs only its own part of B) when N is wide, else
+// by rows. Every element of C is summed in the same order as by one thread, so the result does not depend on the
 // number of threads. In the wasm kernel columns go in about 4 chunks per thread (at least 64 columns each), taken in
 // turn by whichever thread is free: with exactly one chunk per thread, a thread the OS preempts (the page's main
 // thread, the compositor or any other process on the same cores) held every other thread at the end of every product.
@@ -355,14 +303,6 @@ void gemm(int M, int N, int K, const float* A, int lda, const float* B, int ldb,
   }
   const int threads = parallel_threads();
   const double work = static_cast<double>(M) * N * K;
-#if defined(__wasm_simd128__)
-  // A B^T with B at least as wide as A is tall (the BERT projections): A packed once, B's rows split (gemm_packed_x).
-  // Not from inside a parallel_for chunk (it uses every thread's panel).
-  if (b_transposed && M >= 16 && N >= M && !parallel_inside() && (threads <= 1 || work >= 2.0e6)) {
-    gemm_packed_x(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
-    return;
-  }
-#endif
   if (threads <= 1 || work < 2.0e6) {
     gemm_serial(M, N, K, A, lda, B, ldb, b_transposed, C, ldc, accumulate, parallel_this_thread());
     return;

@@ -102,7 +102,6 @@ void parallel_set_threads(int n) {
 
 int parallel_threads() { return g_threads; }
 int parallel_this_thread() { return t_index; }
-bool parallel_inside() { return t_inside; }
 
 void parallel_for(int n_chunks, const std::function<void(int chunk, int thread)>& fn) {
   if (n_chunks <= 0) return;

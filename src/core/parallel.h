@@ -22,8 +22,4 @@ void parallel_for(int n_chunks, const std::function<void(int chunk, int thread)>
 // chunk uses to pick its scratch buffer.
 int parallel_this_thread();
 
-// True inside a parallel_for chunk run by the pool (where nested loops run serially and buffers shared by all threads
-// must not be used); false outside one, and inside the inline loop of a one-thread pool.
-bool parallel_inside();
-
 }  // namespace attnviz
