@@ -367,7 +367,9 @@ test('the picker: "Hugging Face…" opens the field, the catalogue and the cache
   await page.keyboard.type('attnviz-test/tiny-bert-ner');
   await waitFrames(page, 2);
   hub.clearLog();
-  await page.keyboard.press('Enter');
+  await page.keyboard.down('Enter');  // down and up in separate frames, as a person types (ImGui 1.86 reads keys once a frame)
+  await waitFrames(page, 1);
+  await page.keyboard.up('Enter');
   await page.waitForFunction(() => window.attnviz.state().model === 'hf:attnviz-test/tiny-bert-ner' || window.attnviz.lastError(),
                              null, {timeout: 60000});
   assert.equal(await hook(page, 'lastError'), null);
