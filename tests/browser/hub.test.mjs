@@ -7,7 +7,7 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {maxAbsDiff} from '../js/safetensors.mjs';
 import {startMockHub} from '../../scripts/mock-hub.mjs';
-import {clickItem, closeAll, findItem, fixture, foreignRequests, hook, missingPrerequisite, setText,
+import {clickAt, clickItem, closeAll, findItem, fixture, foreignRequests, hook, missingPrerequisite, setText,
         snapshot, startBrowser, waitFrames, waitReady} from './lib/harness.mjs';
 
 const skip = missingPrerequisite();
@@ -357,13 +357,9 @@ test('the picker: "Hugging Face…" opens the field, the catalogue and the cache
   assert.ok(labels.includes('Delete'));
   // Type an id into the field (left of "Open") and press Enter.
   const open = await findItem(page, 'Open');
-  // Press and release in separate frames (ImGui 1.86 reads the mouse once a frame: a click inside one frame is lost).
-  await page.mouse.move(open.x - 120, open.y + open.h / 2);
+  // clickAt presses and releases in separate frames (ImGui 1.86 reads the mouse once a frame).
+  await clickAt(page, open.x - 120, open.y + open.h / 2);
   await waitFrames(page, 1);
-  await page.mouse.down();
-  await waitFrames(page, 1);
-  await page.mouse.up();
-  await waitFrames(page, 3);
   await page.keyboard.type('attnviz-test/tiny-bert-ner');
   await waitFrames(page, 2);
   hub.clearLog();

@@ -310,7 +310,7 @@ export async function waitFrames(page, n = 3) {
 
 // A mouse click at (x, y) CSS pixels as a person makes it: ImGui reads the mouse once a frame, so move, press and
 // release in separate frames (a click within one frame, right after a move, is sometimes missed).
-async function clickAt(page, x, y) {
+export async function clickAt(page, x, y) {
   await page.mouse.move(x, y);
   await waitFrames(page, 1);
   await page.mouse.down();
