@@ -3,6 +3,8 @@
 // restore of GL state.
 #include "imgui_render.h"
 
+#include "gl_program.h"
+
 #if defined(ATTNVIZ_GLES3)
 #include <GLES3/gl3.h>
 #else
@@ -42,23 +44,6 @@ const char* const kFrag =
     "    Out_Color = Frag_Color * texture(Texture, Frag_UV.st);\n"
     "}\n";
 
-unsigned compile(unsigned type, const std::string& header, const char* body, std::string* log) {
-  unsigned sh = glCreateShader(type);
-  const char* srcs[2] = {header.c_str(), body};
-  glShaderSource(sh, 2, srcs, nullptr);
-  glCompileShader(sh);
-  GLint ok = 0;
-  glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
-  if (!ok) {
-    char buf[2048] = {0};
-    glGetShaderInfoLog(sh, sizeof(buf) - 1, nullptr, buf);
-    *log += std::string(type == GL_VERTEX_SHADER ? "ImGui vertex shader: " : "ImGui fragment shader: ") + buf;
-    glDeleteShader(sh);
-    return 0;
-  }
-  return sh;
-}
-
 }  // namespace
 
 bool ImGuiRender::init(const std::string& glsl_version) {
@@ -66,29 +51,8 @@ bool ImGuiRender::init(const std::string& glsl_version) {
   const bool es = glsl_version.find(" es") != std::string::npos;
   const std::string vh = glsl_version + "\n" + (es ? "precision highp float;\n" : "");
   const std::string fh = glsl_version + "\n" + (es ? "precision mediump float;\n" : "");
-  unsigned vs = compile(GL_VERTEX_SHADER, vh, kVert, &error_);
-  unsigned fs = compile(GL_FRAGMENT_SHADER, fh, kFrag, &error_);
-  if (!vs || !fs) {
-    if (vs) glDeleteShader(vs);
-    if (fs) glDeleteShader(fs);
-    return false;
-  }
-  program_ = glCreateProgram();
-  glAttachShader(program_, vs);
-  glAttachShader(program_, fs);
-  glLinkProgram(program_);
-  glDeleteShader(vs);
-  glDeleteShader(fs);
-  GLint ok = 0;
-  glGetProgramiv(program_, GL_LINK_STATUS, &ok);
-  if (!ok) {
-    char buf[2048] = {0};
-    glGetProgramInfoLog(program_, sizeof(buf) - 1, nullptr, buf);
-    error_ = std::string("ImGui shader: link failed: ") + buf;
-    glDeleteProgram(program_);
-    program_ = 0;
-    return false;
-  }
+  program_ = link_program(vh, kVert, fh, kFrag, "ImGui shader", &error_);
+  if (!program_) return false;
   loc_tex_ = glGetUniformLocation(program_, "Texture");
   loc_proj_ = glGetUniformLocation(program_, "ProjMtx");
   glGenVertexArrays(1, &vao_);
