@@ -87,6 +87,18 @@ EM_JS(void, js_text_input, (int active), { attnvizGlue.textInput(active != 0); }
 EM_JS(void, js_ime_pos, (int x, int y), { attnvizGlue.imePos(x, y); });
 bool g_text_input = false;
 
+// Frame pacing (issue 10): a frame is drawn only while something can change on screen. Drawing an unchanged UI every
+// animation frame cost the page's main thread and software WebGL's GPU process a few ms each, 60 times a second, on
+// the cores the engine and the browser's own key handling need. Woken by input (GLFW callbacks), by every call from
+// JS that changes the app (results, loads, links, the text boxes, the Hub), by a resize; kept drawing while the app
+// has work that advances in frames (the typing pause before a run, heatmap uploads, an active ImGui text field).
+constexpr int kFramesAfterWake = 8;    // ImGui settles hover, popups, tabs and auto-sized windows over a few frames
+constexpr double kHeartbeatS = 0.5;    // an idle page still draws this often (a 2 s "copied" note expires, ...)
+int g_frames_left = kFramesAfterWake;  // frames still drawn after the last wake
+double g_last_drawn_s = -1e9;          // emscripten_get_now() / 1000 of the last frame drawn
+uint64_t g_frames_drawn = 0, g_frames_idle = 0;  // info().frames: drawn, and animation frames skipped
+void wake() { g_frames_left = kFramesAfterWake; }
+
 // The input panel's text boxes are HTML <textarea>s laid over the canvas (ImGui 1.86's text box cannot wrap lines, and
 // input methods compose natively there). ImGui reserves the place and draws the same text underneath (what a PNG
 // export of the page shows); JS gets the box's place each time it changes, and the text when C++ changed it.
@@ -245,11 +257,39 @@ void export_png(ImDrawData* dd, const std::string& name, float scale) {
 }
 
 void key_callback(GLFWwindow*, int key, int, int action, int) {
+  wake();
   if (action != GLFW_PRESS) return;
   if (key == GLFW_KEY_UP) ui_arrow_pressed(g_app, -1, 0);
   else if (key == GLFW_KEY_DOWN) ui_arrow_pressed(g_app, 1, 0);
   else if (key == GLFW_KEY_LEFT) ui_arrow_pressed(g_app, 0, -1);
   else if (key == GLFW_KEY_RIGHT) ui_arrow_pressed(g_app, 0, 1);
+}
+
+// Input that reaches ImGui through GLFW (installed before ImGui's callbacks, which chain to them; ImGui 1.86 reads the
+// mouse position by polling, so the cursor callback is ours alone).
+void install_wake_callbacks(GLFWwindow* w) {
+  glfwSetCursorPosCallback(w, [](GLFWwindow*, double, double) { wake(); });
+  glfwSetCursorEnterCallback(w, [](GLFWwindow*, int) { wake(); });
+  glfwSetMouseButtonCallback(w, [](GLFWwindow*, int, int, int) { wake(); });
+  glfwSetScrollCallback(w, [](GLFWwindow*, double, double) { wake(); });
+  glfwSetCharCallback(w, [](GLFWwindow*, unsigned int) { wake(); });
+  glfwSetWindowFocusCallback(w, [](GLFWwindow*, int) { wake(); });
+}
+
+// Whether this animation frame draws (frame pacing above); counts it either way.
+bool frame_wanted(bool resized) {
+  const double now = emscripten_get_now() / 1000.0;
+  const bool work = g_app.run_pending || (g_renderer.ready() && g_renderer.behind(g_app)) || g_text_input ||
+                    !g_png_name.empty() || !g_imgui_render.has_fonts();
+  if (resized || work) wake();
+  if (g_frames_left <= 0 && now - g_last_drawn_s < kHeartbeatS) {
+    g_frames_idle++;
+    return false;
+  }
+  if (g_frames_left > 0) g_frames_left--;
+  g_last_drawn_s = now;
+  g_frames_drawn++;
+  return true;
 }
 
 void frame() {
@@ -261,7 +301,9 @@ void frame() {
   int bh = std::max(1, static_cast<int>(std::lround(css_h * dpr)));
   int cur_w = 0, cur_h = 0;
   emscripten_get_canvas_element_size("#canvas", &cur_w, &cur_h);
+  const bool resized = cur_w != bw || cur_h != bh || g_app.ui_scale != dpr;
   if (cur_w != bw || cur_h != bh) emscripten_set_canvas_element_size("#canvas", bw, bh);
+  if (!frame_wanted(resized)) return;
   g_app.ui_scale = dpr;
 
   if (fonts_update(dpr) || !g_imgui_render.has_fonts()) g_imgui_render.upload_fonts();
@@ -302,11 +344,12 @@ extern "C" {
 
 // --- the engine worker's answers (web/attnviz.js relays them) -------------------------------------------------------
 // The worker is running: how many threads its forward pass uses, and whether the page is cross-origin isolated.
-EMSCRIPTEN_KEEPALIVE void attnviz_engine_started(int threads, int isolated) { g_engine.set_threads(threads, isolated != 0); }
+EMSCRIPTEN_KEEPALIVE void attnviz_engine_started(int threads, int isolated) { wake(); g_engine.set_threads(threads, isolated != 0); }
 
 // A model loaded in the worker: `info` is ModelInfo JSON (engine.h). Applied at once (the model swaps in and its
 // first run is submitted). Returns 1, or 0 when the info does not parse (then lastError says so).
 EMSCRIPTEN_KEEPALIVE int attnviz_engine_loaded(const char* info) {
+  wake();
   ModelInfo m;
   if (!info || !info_from_json(info, &m)) {
     app_model_failed(g_app, "the engine answered a model load with an unreadable description");
@@ -318,6 +361,7 @@ EMSCRIPTEN_KEEPALIVE int attnviz_engine_loaded(const char* info) {
 
 // A model load failed in the worker (or before: a download, a file that could not be read): keeps the current model.
 EMSCRIPTEN_KEEPALIVE void attnviz_engine_load_failed(const char* message) {
+  wake();
   app_model_failed(g_app, message ? message : "loading failed");
 }
 
@@ -380,6 +424,7 @@ EMSCRIPTEN_KEEPALIVE float* attnviz_engine_buffer(int index, double n) {
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_engine_end(double id) {
+  wake();
   auto bufs = result_buffers(&g_incoming);
   for (size_t i = 0; i < bufs.size() && i < g_incoming_sizes.size(); i++)
     bufs[i].second->resize(g_incoming_sizes[i]);  // a buffer JS did not fill (none expected) reads as zeros
@@ -395,12 +440,14 @@ EMSCRIPTEN_KEEPALIVE void attnviz_engine_end(double id) {
 
 // The worker abandoned run `id` (a newer one is coming: started = 1 when it had begun the pass) or failed it.
 EMSCRIPTEN_KEEPALIVE void attnviz_engine_cancelled(double id, int started) {
+  wake();
   g_engine.run_finished(static_cast<uint64_t>(id), started != 0, started != 0);
   if (!started) g_engine.counters_ref().dropped++;
   app_poll_engine(g_app);
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_engine_failed(double id, const char* message) {
+  wake();
   g_engine.run_finished(static_cast<uint64_t>(id), true, false);
   EngineEvent ev;
   ev.kind = EngineEvent::Kind::RunFailed;
@@ -413,6 +460,7 @@ EMSCRIPTEN_KEEPALIVE void attnviz_engine_failed(double id, const char* message) 
 // The worker answered a compare-model load (vs=): ok with its ModelInfo JSON, or refused / failed (`info` = the refused
 // model's ModelInfo JSON when its files loaded, else ""). The current model stays either way.
 EMSCRIPTEN_KEEPALIVE void attnviz_compare_loaded(int ok, const char* info, const char* error) {
+  wake();
   ModelInfo m;
   const bool have = info && *info && info_from_json(info, &m);
   if (ok && have) app_compare_loaded(g_app, m);
@@ -427,12 +475,12 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_compare() {
 }
 
 // A model load is starting (the page's JS downloads or reads the files): "running..." until it answers.
-EMSCRIPTEN_KEEPALIVE void attnviz_engine_loading() { g_app.awaiting_model = true; }
+EMSCRIPTEN_KEEPALIVE void attnviz_engine_loading() { wake(); g_app.awaiting_model = true; }
 
 EMSCRIPTEN_KEEPALIVE int attnviz_busy() { return app_busy(g_app) ? 1 : 0; }
 
 // The page's hub client reports its state (view_hub.h: hub_apply_status).
-EMSCRIPTEN_KEEPALIVE void attnviz_hub_status(const char* json) { hub_apply_status(g_app, json ? json : ""); }
+EMSCRIPTEN_KEEPALIVE void attnviz_hub_status(const char* json) { wake(); hub_apply_status(g_app, json ? json : ""); }
 
 // Checks a Hub model's config.json before any weight is downloaded: "" when attnviz can open it, else why not,
 // naming what is supported (the core's parser and its list of architectures decide).
@@ -452,22 +500,26 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_check_config(const char* text) {
 
 // Text typed into one of the HTML text boxes ("text" or "pair"); the box applies it at its next frame.
 EMSCRIPTEN_KEEPALIVE void attnviz_box_input(const char* id, const char* text) {
+  wake();
   if (!id || !text) return;
   auto it = g_boxes.find(id);
   if (it != g_boxes.end()) it->second.incoming = std::string(text);
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_set_font(char* data, int len) {
+  wake();
   fonts_set_data(std::string(data, static_cast<size_t>(len)));
   free(data);
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_set_loading(const char* name, float progress) {
+  wake();
   g_app.loading_name = name ? name : "";
   g_app.loading_progress = progress;
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_load_failed(const char* message) {
+  wake();
   g_app.awaiting_model = false;
   g_app.loading_name.clear();
   g_app.loading_progress = -1;
@@ -487,6 +539,7 @@ EMSCRIPTEN_KEEPALIVE void attnviz_set_clipboard(const char* text) { g_clipboard 
 // Wheel / trackpad scrolling, normalised by the page (Emscripten 3.1.6's GLFW passes raw pixel deltas with the
 // wrong sign for 'wheel' events): +1 = one notch up / left.
 EMSCRIPTEN_KEEPALIVE void attnviz_wheel(float dx, float dy) {
+  wake();
   ImGuiIO& io = ImGui::GetIO();
   io.MouseWheelH += dx;
   io.MouseWheel += dy;
@@ -494,11 +547,13 @@ EMSCRIPTEN_KEEPALIVE void attnviz_wheel(float dx, float dy) {
 
 // Text composed by the browser's input method, typed into the focused ImGui text field.
 EMSCRIPTEN_KEEPALIVE void attnviz_input_text(const char* text) {
+  wake();
   if (text && *text) ImGui::GetIO().AddInputCharactersUTF8(text);
 }
 
 // --- share links ---------------------------------------------------------------------------------------------------
 EMSCRIPTEN_KEEPALIVE void attnviz_apply_fragment(const char* fragment) {
+  wake();
   app_apply_fragment(g_app, fragment ? fragment : "");
   g_link_applied = true;
   g_published = app_fragment(g_app);  // the page shows the link's state: nothing new to write back
@@ -517,12 +572,14 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_state() {
 }
 
 EMSCRIPTEN_KEEPALIVE const char* attnviz_set_state(const char* json) {
+  wake();
   Status st = app_set_state_json(g_app, json ? json : "");
   g_ret = st.ok ? "" : st.message;
   return g_ret.c_str();
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_set_text(const char* text) {
+  wake();
   g_app.view.text = text ? text : "";
   app_run_now(g_app);
 }
@@ -661,6 +718,7 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
   j["image_uploads"] = g_renderer.image_uploads();
   j["uploading"] = g_renderer.ready() && g_renderer.behind(g_app);
   j["gpu_bytes"] = g_renderer.gpu_bytes();
+  j["frames"] = {{"drawn", g_frames_drawn}, {"idle", g_frames_idle}};
   j["glyphs"] = fonts_glyph_count();
   {
     std::string zh;  // the Chinese table's text: all of it must be in the atlas while the page shows Chinese
@@ -702,6 +760,7 @@ int main() {
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;
   glfwSetKeyCallback(g_window, key_callback);  // before ImGui's, which chains to it
+  install_wake_callbacks(g_window);
   ImGui_ImplGlfw_InitForOpenGL(g_window, true);
   if (!g_imgui_render.init("#version 300 es")) {
     const std::string msg = "WebGL refused the UI's shader: " + g_imgui_render.error();
