@@ -92,12 +92,17 @@ bool g_text_input = false;
 // the cores the engine and the browser's own key handling need. Woken by input (GLFW callbacks), by every call from
 // JS that changes the app (results, loads, links, the text boxes, the Hub), by a resize; kept drawing while the app
 // has work that advances in frames (the typing pause before a run, heatmap uploads, an active ImGui text field).
-constexpr int kFramesAfterWake = 8;    // ImGui settles hover, popups, tabs and auto-sized windows over a few frames
+constexpr int kFramesAfterInput = 8;   // ImGui settles hover, popups, tabs and auto-sized windows over a few frames
+constexpr int kFramesAfterCall = 2;    // a change from JS: applied in the next frame (a tab switch takes a second)
 constexpr double kHeartbeatS = 0.5;    // an idle page still draws this often (a 2 s "copied" note expires, ...)
-int g_frames_left = kFramesAfterWake;  // frames still drawn after the last wake
+int g_frames_left = kFramesAfterInput;  // frames still drawn after the last wake
 double g_last_drawn_s = -1e9;          // emscripten_get_now() / 1000 of the last frame drawn
 uint64_t g_frames_drawn = 0, g_frames_idle = 0;  // info().frames: drawn, and animation frames skipped
-void wake() { g_frames_left = kFramesAfterWake; }
+void wake(int frames = kFramesAfterCall) { g_frames_left = std::max(g_frames_left, frames); }
+void wake_input() { wake(kFramesAfterInput); }
+double g_imgui_clock_offset = 0;       // glfwGetTime() - ImGui::GetTime() at the last frame drawn (s)
+constexpr double kTypingFrameS = 0.1;  // typing into a text box draws at most one frame per this many seconds
+bool g_box_typed = false;              // a text box has text the next frame applies
 
 // The input panel's text boxes are HTML <textarea>s laid over the canvas (ImGui 1.86's text box cannot wrap lines, and
 // input methods compose natively there). ImGui reserves the place and draws the same text underneath (what a PNG
@@ -257,7 +262,7 @@ void export_png(ImDrawData* dd, const std::string& name, float scale) {
 }
 
 void key_callback(GLFWwindow*, int key, int, int action, int) {
-  wake();
+  wake_input();
   if (action != GLFW_PRESS) return;
   if (key == GLFW_KEY_UP) ui_arrow_pressed(g_app, -1, 0);
   else if (key == GLFW_KEY_DOWN) ui_arrow_pressed(g_app, 1, 0);
@@ -268,20 +273,25 @@ void key_callback(GLFWwindow*, int key, int, int action, int) {
 // Input that reaches ImGui through GLFW (installed before ImGui's callbacks, which chain to them; ImGui 1.86 reads the
 // mouse position by polling, so the cursor callback is ours alone).
 void install_wake_callbacks(GLFWwindow* w) {
-  glfwSetCursorPosCallback(w, [](GLFWwindow*, double, double) { wake(); });
-  glfwSetCursorEnterCallback(w, [](GLFWwindow*, int) { wake(); });
-  glfwSetMouseButtonCallback(w, [](GLFWwindow*, int, int, int) { wake(); });
-  glfwSetScrollCallback(w, [](GLFWwindow*, double, double) { wake(); });
-  glfwSetCharCallback(w, [](GLFWwindow*, unsigned int) { wake(); });
-  glfwSetWindowFocusCallback(w, [](GLFWwindow*, int) { wake(); });
+  glfwSetCursorPosCallback(w, [](GLFWwindow*, double, double) { wake_input(); });
+  glfwSetCursorEnterCallback(w, [](GLFWwindow*, int) { wake_input(); });
+  glfwSetMouseButtonCallback(w, [](GLFWwindow*, int, int, int) { wake_input(); });
+  glfwSetScrollCallback(w, [](GLFWwindow*, double, double) { wake_input(); });
+  glfwSetCharCallback(w, [](GLFWwindow*, unsigned int) { wake_input(); });
+  glfwSetWindowFocusCallback(w, [](GLFWwindow*, int) { wake_input(); });
 }
 
 // Whether this animation frame draws (frame pacing above); counts it either way.
 bool frame_wanted(bool resized) {
   const double now = emscripten_get_now() / 1000.0;
-  const bool work = g_app.run_pending || (g_renderer.ready() && g_renderer.behind(g_app)) || g_text_input ||
+  // A run waiting for the typing pause (ui_frame starts it 0.15 s after the last edit, in ImGui's clock): a frame
+  // when the pause is over, none while it lasts.
+  const bool run_due = g_app.run_pending && glfwGetTime() - g_imgui_clock_offset - g_app.last_edit_time >= 0.15;
+  const bool typed = g_box_typed && now - g_last_drawn_s >= kTypingFrameS;
+  const bool work = run_due || typed || (g_renderer.ready() && g_renderer.behind(g_app)) || g_text_input ||
                     !g_png_name.empty() || !g_imgui_render.has_fonts();
-  if (resized || work) wake();
+  if (work) wake(1);
+  if (resized) wake_input();
   if (g_frames_left <= 0 && now - g_last_drawn_s < kHeartbeatS) {
     g_frames_idle++;
     return false;
@@ -289,6 +299,7 @@ bool frame_wanted(bool resized) {
   if (g_frames_left > 0) g_frames_left--;
   g_last_drawn_s = now;
   g_frames_drawn++;
+  g_box_typed = false;  // this frame applies it (html_text_box)
   return true;
 }
 
@@ -320,6 +331,7 @@ void frame() {
   if (!(io.DeltaTime > 0)) io.DeltaTime = 1.0f / 1000.0f;  // headless virtual time can repeat glfwGetTime()
 
   ImGui::NewFrame();
+  g_imgui_clock_offset = glfwGetTime() - ImGui::GetTime();
   ui_frame(g_app);
   sync_boxes();
   ImGui::Render();
@@ -498,12 +510,14 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_check_config(const char* text) {
   return g_ret.c_str();
 }
 
-// Text typed into one of the HTML text boxes ("text" or "pair"); the box applies it at its next frame.
+// Text typed into one of the HTML text boxes ("text" or "pair"); the box applies it at its next frame. The textarea
+// shows each character itself, so typing draws at most one frame per kTypingFrameS (frame_wanted), not one per key.
 EMSCRIPTEN_KEEPALIVE void attnviz_box_input(const char* id, const char* text) {
-  wake();
   if (!id || !text) return;
   auto it = g_boxes.find(id);
-  if (it != g_boxes.end()) it->second.incoming = std::string(text);
+  if (it == g_boxes.end()) return;
+  it->second.incoming = std::string(text);
+  g_box_typed = true;
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_set_font(char* data, int len) {
@@ -539,7 +553,7 @@ EMSCRIPTEN_KEEPALIVE void attnviz_set_clipboard(const char* text) { g_clipboard 
 // Wheel / trackpad scrolling, normalised by the page (Emscripten 3.1.6's GLFW passes raw pixel deltas with the
 // wrong sign for 'wheel' events): +1 = one notch up / left.
 EMSCRIPTEN_KEEPALIVE void attnviz_wheel(float dx, float dy) {
-  wake();
+  wake_input();
   ImGuiIO& io = ImGui::GetIO();
   io.MouseWheelH += dx;
   io.MouseWheel += dy;
@@ -547,7 +561,7 @@ EMSCRIPTEN_KEEPALIVE void attnviz_wheel(float dx, float dy) {
 
 // Text composed by the browser's input method, typed into the focused ImGui text field.
 EMSCRIPTEN_KEEPALIVE void attnviz_input_text(const char* text) {
-  wake();
+  wake_input();
   if (text && *text) ImGui::GetIO().AddInputCharactersUTF8(text);
 }
 
