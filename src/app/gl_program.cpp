@@ -1,13 +1,7 @@
 // link_program (see gl_program.h): glCreateShader / glCompileShader / glLinkProgram with their info logs.
 #include "gl_program.h"
 
-#if defined(ATTNVIZ_GLES3)
-#include <GLES3/gl3.h>
-#else
-#define GL_GLEXT_PROTOTYPES 1
-#include <GL/gl.h>
-#include <GL/glext.h>
-#endif
+#include "gl_api.h"
 
 namespace attnviz {
 namespace {

@@ -3,18 +3,11 @@
 // restore of GL state.
 #include "imgui_render.h"
 
-#include "gl_program.h"
-
-#if defined(ATTNVIZ_GLES3)
-#include <GLES3/gl3.h>
-#else
-#define GL_GLEXT_PROTOTYPES 1
-#include <GL/gl.h>
-#include <GL/glext.h>
-#endif
-
 #include <cstddef>
 #include <cstdint>
+
+#include "gl_api.h"
+#include "gl_program.h"
 
 namespace attnviz {
 namespace {
