@@ -87,11 +87,12 @@ EM_JS(void, js_text_input, (int active), { attnvizGlue.textInput(active != 0); }
 EM_JS(void, js_ime_pos, (int x, int y), { attnvizGlue.imePos(x, y); });
 bool g_text_input = false;
 
-// Frame pacing (issue 10): a frame is drawn only while something can change on screen. Drawing an unchanged UI every
-// animation frame cost the page's main thread and software WebGL's GPU process a few ms each, 60 times a second, on
-// the cores the engine and the browser's own key handling need. Woken by input (GLFW callbacks), by every call from
-// JS that changes the app (results, loads, links, the text boxes, the Hub), by a resize; kept drawing while the app
-// has work that advances in frames (the typing pause before a run, heatmap uploads, an active ImGui text field).
+// Frame pacing (issue 10): a frame is drawn only while something can change on screen. Each frame drawn costs software
+// WebGL's GPU process about 20 ms at 800x560 (measured: drawing every animation frame kept it 100% busy), on the two
+// cores the engine and the browser's own key handling need. Woken by input (GLFW callbacks), by every call from JS
+// that changes the app (results, loads, links, the Hub), by a resize; drawn while the app has work that advances in
+// frames (a run whose typing pause is over, heatmap uploads, an active ImGui text field); typing into the HTML text
+// boxes draws at most one frame per kTypingFrameS.
 constexpr int kFramesAfterInput = 8;   // ImGui settles hover, popups, tabs and auto-sized windows over a few frames
 constexpr int kFramesAfterCall = 2;    // a change from JS: applied in the next frame (a tab switch takes a second)
 constexpr double kHeartbeatS = 0.5;    // an idle page still draws this often (a 2 s "copied" note expires, ...)
