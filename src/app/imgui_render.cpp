@@ -40,7 +40,6 @@ const char* const kFrag =
 }  // namespace
 
 bool ImGuiRender::init(const std::string& glsl_version) {
-  error_.clear();
   const bool es = glsl_version.find(" es") != std::string::npos;
   const std::string vh = glsl_version + "\n" + (es ? "precision highp float;\n" : "");
   const std::string fh = glsl_version + "\n" + (es ? "precision mediump float;\n" : "");

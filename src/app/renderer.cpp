@@ -14,7 +14,6 @@
 namespace attnviz {
 
 bool Renderer::init(const std::string& glsl_header) {
-  error_.clear();
   program_ = link_program(glsl_header, kHeatmapVert, glsl_header, kHeatmapFrag, "heatmap shader", &error_);
   if (!program_) return false;
   loc_proj_ = glGetUniformLocation(program_, "ProjMtx");

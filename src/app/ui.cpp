@@ -298,7 +298,7 @@ void ui_frame(App& app) {
     zh_glyphs = true;
   }
   app_poll_engine(app);
-  if (app.run_pending && app.model && ImGui::GetTime() - app.last_edit_time >= 0.15) app_run_now(app);
+  if (app_run_due(app, ImGui::GetTime())) app_run_now(app);
   app_update_grid(app);
   if (app.renderer) {
     app.renderer->begin_frame();

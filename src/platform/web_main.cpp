@@ -285,9 +285,8 @@ void install_wake_callbacks(GLFWwindow* w) {
 // Whether this animation frame draws (frame pacing above); counts it either way.
 bool frame_wanted(bool resized) {
   const double now = emscripten_get_now() / 1000.0;
-  // A run waiting for the typing pause (ui_frame starts it 0.15 s after the last edit, in ImGui's clock): a frame
-  // when the pause is over, none while it lasts.
-  const bool run_due = g_app.run_pending && glfwGetTime() - g_imgui_clock_offset - g_app.last_edit_time >= 0.15;
+  // A run waiting for the typing pause: a frame when the pause is over (ui_frame then submits it), none while it lasts.
+  const bool run_due = app_run_due(g_app, glfwGetTime() - g_imgui_clock_offset);
   const bool typed = g_box_typed && now - g_last_drawn_s >= kTypingFrameS;
   const bool work = run_due || typed || (g_renderer.ready() && g_renderer.behind(g_app)) || g_text_input ||
                     !g_png_name.empty() || !g_imgui_render.has_fonts();
