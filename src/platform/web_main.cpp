@@ -2,6 +2,7 @@
 // canvas for HiDPI, keeps location.hash in step with the view, and exports the C functions that web/attnviz.js calls
 // (model and font bytes in, test hook out). All model logic stays in C++; the JS only moves bytes and events.
 #include <emscripten.h>
+#include <emscripten/eventloop.h>
 #include <emscripten/html5.h>
 #include <GLFW/glfw3.h>
 #include <GLES3/gl3.h>
@@ -92,18 +93,36 @@ bool g_text_input = false;
 // cores the engine and the browser's own key handling need. Woken by input (GLFW callbacks), by every call from JS
 // that changes the app (results, loads, links, the Hub), by a resize; drawn while the app has work that advances in
 // frames (a run whose typing pause is over, heatmap uploads, an active ImGui text field); typing into the HTML text
-// boxes draws at most one frame per kTypingFrameS.
+// boxes draws one frame once the keys pause for kTypingFrameS, none while they come.
+// With nothing to draw, the main loop pauses (no animation-frame callback at all) until a wake or a timer for the next
+// frame that is due (the heartbeat, a typing pause): measured with a plain textarea over a WebGL canvas, an animation
+// frame callback that draws nothing still lengthened a burst of 10 keys' longest 10 ms timer gap from 38 to 56 ms
+// (median of 15), since every animation frame runs the page's rendering steps between the keys.
 constexpr int kFramesAfterInput = 8;   // ImGui settles hover, popups, tabs and auto-sized windows over a few frames
 constexpr int kFramesAfterCall = 2;    // a change from JS: applied in the next frame (a tab switch takes a second)
 constexpr double kHeartbeatS = 0.5;    // an idle page still draws this often (a 2 s "copied" note expires, ...)
 int g_frames_left = kFramesAfterInput;  // frames still drawn after the last wake
-double g_last_drawn_s = -1e9;          // emscripten_get_now() / 1000 of the last frame drawn
-uint64_t g_frames_drawn = 0, g_frames_idle = 0;  // info().frames: drawn, and animation frames skipped
-void wake(int frames = kFramesAfterCall) { g_frames_left = std::max(g_frames_left, frames); }
+double g_last_drawn_s = -1e9;          // glfwGetTime() of the last frame drawn (s)
+uint64_t g_frames_drawn = 0, g_frames_idle = 0, g_loop_pauses = 0;  // info().frames: drawn, skipped, pauses
+bool g_loop_paused = false;            // the main loop is paused (emscripten_pause_main_loop)
+long g_resume_timer = 0;               // the pending emscripten_set_timeout that resumes it, or 0
+void resume_loop() {
+  if (g_resume_timer) emscripten_clear_timeout(g_resume_timer);
+  g_resume_timer = 0;
+  if (!g_loop_paused) return;
+  g_loop_paused = false;
+  emscripten_resume_main_loop();
+}
+void wake(int frames = kFramesAfterCall) {
+  g_frames_left = std::max(g_frames_left, frames);
+  resume_loop();
+}
 void wake_input() { wake(kFramesAfterInput); }
 double g_imgui_clock_offset = 0;       // glfwGetTime() - ImGui::GetTime() at the last frame drawn (s)
-constexpr double kTypingFrameS = 0.1;  // typing into a text box draws at most one frame per this many seconds
+constexpr double kTypingFrameS = 0.1;  // typing into a text box draws a frame once keys pause this long (s)
 bool g_box_typed = false;              // a text box has text the next frame applies
+double g_box_typed_s = 0;              // glfwGetTime() of the last key typed into it (s)
+bool g_box_applied = false;            // this frame applies text typed into a box
 
 // The input panel's text boxes are HTML <textarea>s laid over the canvas (ImGui 1.86's text box cannot wrap lines, and
 // input methods compose natively there). ImGui reserves the place and draws the same text underneath (what a PNG
@@ -280,25 +299,46 @@ void install_wake_callbacks(GLFWwindow* w) {
   glfwSetScrollCallback(w, [](GLFWwindow*, double, double) { wake_input(); });
   glfwSetCharCallback(w, [](GLFWwindow*, unsigned int) { wake_input(); });
   glfwSetWindowFocusCallback(w, [](GLFWwindow*, int) { wake_input(); });
+  // The canvas follows the window: a paused main loop sees a resize (or a zoom) only through this.
+  emscripten_set_resize_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, false,
+                                 [](int, const EmscriptenUiEvent*, void*) -> EM_BOOL { wake_input(); return EM_FALSE; });
 }
 
-// Whether this animation frame draws (frame pacing above); counts it either way.
+// While the main loop is paused: a timer that resumes it when the next frame is due (the heartbeat, a typed text
+// box's pause, a run's typing pause), replacing the one set before.
+void arm_resume_timer() {
+  double next = g_last_drawn_s + kHeartbeatS;
+  if (g_box_typed) next = std::min(next, g_box_typed_s + kTypingFrameS);
+  if (g_app.run_pending && g_app.model) next = std::min(next, g_app.last_edit_time + kEditPauseS + g_imgui_clock_offset);
+  if (g_resume_timer) emscripten_clear_timeout(g_resume_timer);
+  g_resume_timer = emscripten_set_timeout([](void*) { g_resume_timer = 0; resume_loop(); },
+                                          std::max(1.0, (next - glfwGetTime()) * 1000.0), nullptr);
+}
+
+// Whether this animation frame draws (frame pacing above); counts it either way. With nothing to draw, pauses the main
+// loop and sets a timer for the next frame that will be due (a wake resumes it sooner).
 bool frame_wanted(bool resized) {
-  const double now = emscripten_get_now() / 1000.0;
+  const double now = glfwGetTime();
+  const double imgui_now = now - g_imgui_clock_offset;
   // A run waiting for the typing pause: a frame when the pause is over (ui_frame then submits it), none while it lasts.
-  const bool run_due = app_run_due(g_app, glfwGetTime() - g_imgui_clock_offset);
-  const bool typed = g_box_typed && now - g_last_drawn_s >= kTypingFrameS;
+  const bool run_due = app_run_due(g_app, imgui_now);
+  const bool typed = g_box_typed && now - g_box_typed_s >= kTypingFrameS;
   const bool work = run_due || typed || (g_renderer.ready() && g_renderer.behind(g_app)) || g_text_input ||
                     !g_png_name.empty() || !g_imgui_render.has_fonts();
   if (work) wake(1);
   if (resized) wake_input();
   if (g_frames_left <= 0 && now - g_last_drawn_s < kHeartbeatS) {
     g_frames_idle++;
+    emscripten_pause_main_loop();
+    g_loop_paused = true;
+    g_loop_pauses++;
+    arm_resume_timer();
     return false;
   }
   if (g_frames_left > 0) g_frames_left--;
   g_last_drawn_s = now;
   g_frames_drawn++;
+  g_box_applied = g_box_typed;
   g_box_typed = false;  // this frame applies it (html_text_box)
   return true;
 }
@@ -333,6 +373,10 @@ void frame() {
   ImGui::NewFrame();
   g_imgui_clock_offset = glfwGetTime() - ImGui::GetTime();
   ui_frame(g_app);
+  // Text typed into a box is applied a kTypingFrameS pause after its last key: the run's typing pause counts from that
+  // key, not from this frame.
+  if (g_box_applied && g_app.run_pending)
+    g_app.last_edit_time = std::min(g_app.last_edit_time, g_box_typed_s - g_imgui_clock_offset);
   sync_boxes();
   ImGui::Render();
   if (!g_png_name.empty()) {
@@ -518,6 +562,8 @@ EMSCRIPTEN_KEEPALIVE void attnviz_box_input(const char* id, const char* text) {
   if (it == g_boxes.end()) return;
   it->second.incoming = std::string(text);
   g_box_typed = true;
+  g_box_typed_s = glfwGetTime();
+  if (g_loop_paused) arm_resume_timer();  // its frame is due kTypingFrameS after this key (no frame per key)
 }
 
 EMSCRIPTEN_KEEPALIVE void attnviz_set_font(char* data, int len) {
@@ -732,7 +778,7 @@ EMSCRIPTEN_KEEPALIVE const char* attnviz_info() {
   j["image_uploads"] = g_renderer.image_uploads();
   j["uploading"] = g_renderer.ready() && g_renderer.behind(g_app);
   j["gpu_bytes"] = g_renderer.gpu_bytes();
-  j["frames"] = {{"drawn", g_frames_drawn}, {"idle", g_frames_idle}};
+  j["frames"] = {{"drawn", g_frames_drawn}, {"idle", g_frames_idle}, {"pauses", g_loop_pauses}, {"paused", g_loop_paused}};
   j["glyphs"] = fonts_glyph_count();
   {
     std::string zh;  // the Chinese table's text: all of it must be in the atlas while the page shows Chinese

@@ -6,7 +6,7 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {decodePng, pictureDiff} from './lib/png.mjs';
 import {closeAll, hook, missingPrerequisite, openPage, setText, startBrowser, waitFrames, waitReady,
-        LOAD_TIMEOUT} from './lib/harness.mjs';
+        LOAD_TIMEOUT, RUN_TIMEOUT} from './lib/harness.mjs';
 
 const skip = missingPrerequisite();
 let server, browser, app;
@@ -33,7 +33,7 @@ async function idleFrames(page, n) {
     requestAnimationFrame(step);
   }), n);
   const b = await frames(page);
-  return {drawn: b.drawn - a.drawn, idle: b.idle - a.idle, ms};
+  return {drawn: b.drawn - a.drawn, idle: b.idle - a.idle, pauses: b.pauses - a.pauses, ms};
 }
 
 const shot = async (page) => decodePng(await page.screenshot({type: 'png'}));
@@ -45,8 +45,11 @@ test('an idle page draws only its half-second heartbeat, and its picture stays o
   assert.ok(before && before.drawn > 0, 'info().frames counts the frames drawn');
   const pic0 = await shot(page);
   const f = await idleFrames(page, 40);
-  assert.ok(f.idle >= 30, `an idle page skips its animation frames (${f.idle} of 40 skipped)`);
-  assert.ok(f.drawn <= Math.ceil(f.ms / 500) + 1, `at most one frame per half second while idle: ${f.drawn} in ${f.ms.toFixed(0)} ms`);
+  const beats = Math.ceil(f.ms / 500) + 1;
+  assert.ok(f.drawn <= beats, `at most one frame per half second while idle: ${f.drawn} in ${f.ms.toFixed(0)} ms`);
+  // Its main loop pauses (no animation-frame callback at all) between heartbeats: one callback draws, the next pauses.
+  assert.ok(f.pauses >= 1 && f.drawn + f.idle <= 2 * beats,
+            `the idle page's loop ran in ${f.drawn + f.idle} of 40 animation frames (${f.pauses} pauses)`);
   const pic1 = await shot(page);
   const d = pictureDiff(pic0, pic1);
   assert.equal(d.differing, 0, `the picture stays the same while no frame is drawn (${(100 * d.differing).toFixed(2)}% differ)`);
@@ -83,6 +86,37 @@ test('input, a state change and a new result each wake the page, and what they c
   assert.ok(b.drawn > a.drawn, 'the new result is drawn');
   const after = await shot(page);
   assert.ok(pictureDiff(matrix, after).differing > 0.01, 'the matrix of the new text differs from the old one');
+  assert.equal(await hook(page, 'lastError'), null);
+  assert.deepEqual(app.errors, []);
+});
+
+test('typing into the text box draws no frame per key, and one run draws the final text', {skip}, async () => {
+  const page = app.page;
+  await idleFrames(page, 20);
+  const text0 = (await hook(page, 'state')).text;
+  const pic0 = await shot(page);
+  await page.focus('#box-text');
+  await page.evaluate(() => { const t = document.getElementById('box-text'); t.setSelectionRange(t.value.length, t.value.length); });
+  const a = await frames(page);
+  const submitted0 = (await hook(page, 'info')).engine.submitted;
+  const t0 = Date.now();
+  await page.keyboard.type('，北京欢迎你 abc', {delay: 0});
+  const typingMs = Date.now() - t0;
+  const b = await frames(page);
+  // The textarea shows each character; the canvas waits for a pause in the keys (0.1 s), so a burst draws no frame
+  // per key (one if the keys themselves took over 0.1 s, plus the half-second heartbeat).
+  assert.ok(b.drawn - a.drawn <= 1 + Math.ceil(typingMs / 100),
+            `${b.drawn - a.drawn} frames drawn while 10 keys were typed in ${typingMs} ms`);
+  await waitReady(page, RUN_TIMEOUT, app, {text: text0 + '，北京欢迎你 abc'});
+  await page.waitForFunction(() => !window.attnviz.info().uploading, null, {timeout: RUN_TIMEOUT});
+  await waitFrames(page, 4);
+  const info = await hook(page, 'info');
+  assert.ok(info.engine.submitted - submitted0 <= 2, `one run for the burst (${info.engine.submitted - submitted0} submitted)`);
+  const tokens = await hook(page, 'tokens');
+  assert.equal(info.T, tokens.length);
+  assert.ok(tokens.includes('欢') && tokens.includes('迎'), `the result shown is the final text's: ${tokens.join(' ')}`);
+  assert.ok(pictureDiff(pic0, await shot(page)).differing > 0.01, `the final text's matrix is drawn`);
+  await setText(page, text0);
   assert.equal(await hook(page, 'lastError'), null);
   assert.deepEqual(app.errors, []);
 });
