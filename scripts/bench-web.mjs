@@ -7,6 +7,8 @@
 //   node scripts/bench-web.mjs --model DIR [--tokens "128 512"] [--threads "1 2"] [--iters 10] [--warmup 2]
 //        [--lm none|all] [--engines "ours ort"] [--onnx DIR] [--timeout SECONDS per step, default 600]
 //        [--wasm DIR holding attnviz_bench_mt.js, default build/web/bench: e.g. a copy of an older build to compare]
+// Each configuration has its own page; the timed passes alternate between them (one of each per round), so the
+// machine's changes of speed during a run hit all alike.
 // Prints one JSON line per (engine, threads, tokens), then a table: wall ms median (min), CPU ms of all the browser's
 // processes per pass (median), GFLOP/s from the wall median, and the load average when the configuration ran.
 import {spawnSync} from 'node:child_process';
@@ -89,6 +91,10 @@ let failed = false;
 const browser = await chromium.launch({executablePath: process.env.ATTNVIZ_CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run']});
 try {
+  // Every configuration on its own page, loaded first; then the timed passes go round them in turn (one pass of each,
+  // then the next round), so a change in the machine's speed during the run (other tenants, the CPU's clock) falls on
+  // all of them alike and the ratios between them hold.
+  const configs = [];
   for (const engine of engines) {
     for (const threads of threadList) {
       const page = await browser.newPage();
@@ -100,32 +106,40 @@ try {
       const got = engine === 'ours'
         ? await page.evaluate(([n, f]) => window.bench.oursStart(n, f), [threads, modelFiles])
         : await page.evaluate(([n, l, V]) => window.bench.ortStart(n, l, V), [threads, lm, cfg.vocab_size]);
-      for (const T of tokens) {
-        const run = (want) => (engine === 'ours'
-          ? page.evaluate(([t, l, w]) => window.bench.oursRun(t, l, w), [T, lm, want])
-          : page.evaluate(([t, w]) => window.bench.ortRun(t, w), [T, want]));
-        const first = await run(true);  // the check (and the first warm-up pass)
-        if (first.flops) flops[T] = first.flops;
-        if (!reference[T]) reference[T] = first.hidden;
-        const diff = maxAbsDiff(first.hidden, reference[T]);
-        for (let i = 1; i < warmup; i++) await run(false);
-        const ms = [], cpu = [];
-        const load0 = os.loadavg()[0];
-        for (let i = 0; i < iters; i++) {
-          const c0 = browserCpuMs();
-          const r = await run(false);
-          cpu.push(browserCpuMs() - c0);
-          ms.push(r.ms);
-        }
-        const row = {engine: engine === 'ours' ? 'attnviz' : 'onnxruntime-web', threads, threads_in_effect: got,
-          tokens: T, lm, ms_median: r1(median(ms)), ms_min: r1(Math.min(...ms)), cpu_ms_median: r1(median(cpu)),
-          gflops: flops[T] ? r1(flops[T] / (median(ms) * 1e6)) : null, check_max_abs_diff: +diff.toExponential(2),
-          check: diff <= 2e-3 ? 'pass' : 'FAIL', iters, load_avg: r1((load0 + os.loadavg()[0]) / 2)};
-        if (row.check !== 'pass') failed = true;
-        rows.push(row);
-        console.log(JSON.stringify(row));
+      configs.push({engine, threads, got, page});
+    }
+  }
+  for (const T of tokens) {
+    const run = (c, want) => (c.engine === 'ours'
+      ? c.page.evaluate(([t, l, w]) => window.bench.oursRun(t, l, w), [T, lm, want])
+      : c.page.evaluate(([t, w]) => window.bench.ortRun(t, w), [T, want]));
+    for (const c of configs) {
+      await c.page.bringToFront();
+      const first = await run(c, true);  // the check (and the first warm-up pass)
+      if (first.flops) flops[T] = first.flops;
+      if (!reference[T]) reference[T] = first.hidden;
+      c.diff = maxAbsDiff(first.hidden, reference[T]);
+      for (let i = 1; i < warmup; i++) await run(c, false);
+      c.ms = []; c.cpu = [];
+    }
+    const load0 = os.loadavg()[0];
+    for (let i = 0; i < iters; i++) {
+      for (const c of configs) {
+        await c.page.bringToFront();
+        const c0 = browserCpuMs();
+        const r = await run(c, false);
+        c.cpu.push(browserCpuMs() - c0);
+        c.ms.push(r.ms);
       }
-      await page.close();
+    }
+    for (const c of configs) {
+      const row = {engine: c.engine === 'ours' ? 'attnviz' : 'onnxruntime-web', threads: c.threads, threads_in_effect: c.got,
+        tokens: T, lm, ms_median: r1(median(c.ms)), ms_min: r1(Math.min(...c.ms)), cpu_ms_median: r1(median(c.cpu)),
+        gflops: flops[T] ? r1(flops[T] / (median(c.ms) * 1e6)) : null, check_max_abs_diff: +c.diff.toExponential(2),
+        check: c.diff <= 2e-3 ? 'pass' : 'FAIL', iters, load_avg: r1((load0 + os.loadavg()[0]) / 2)};
+      if (row.check !== 'pass') failed = true;
+      rows.push(row);
+      console.log(JSON.stringify(row));
     }
   }
 } finally {
