@@ -1,7 +1,7 @@
 // Frame pacing (issue 10): the page draws a frame only while something can change on screen (input, a result, a
 // link, a resize, an upload in progress), so an idle page leaves the main thread and the GPU process to the engine and
-// the browser. What it showed stays on screen, and every kind of change still shows (src/platform/web_main.cpp,
-// frame_wanted; info().frames = {drawn, idle}).
+// the browser; with nothing to draw its main loop pauses. What it showed stays on screen, and every kind of change
+// still shows (src/platform/web_main.cpp, frame_wanted; info().frames = {drawn, idle, pauses, paused}).
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {decodePng, pictureDiff} from './lib/png.mjs';
