@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <cstdio>
 
@@ -226,9 +227,10 @@ bool app_poll_engine(App& app) {
 }
 
 bool app_busy(const App& app) { return app.run_pending || app.awaited_request != 0 || app.awaiting_model; }
-bool app_run_due(const App& app, double now) {
-  return app.run_pending && app.model && now - app.last_edit_time >= kEditPauseS;
+double app_run_due_at(const App& app) {
+  return app.run_pending && app.model ? app.last_edit_time + kEditPauseS : std::numeric_limits<double>::infinity();
 }
+bool app_run_due(const App& app, double now) { return now >= app_run_due_at(app); }
 
 int RunVocab::mask_id() const { return app.model ? app.model->model.mask_id : -1; }
 std::string RunVocab::mask_token() const {

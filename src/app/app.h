@@ -119,8 +119,10 @@ bool app_run_now(App& app);
 bool app_poll_engine(App& app);
 bool app_busy(const App& app);              // a run or a model load is under way (input newer than the result)
 // A pending run's typing pause is over: kEditPauseS seconds since the last input change, `now` in ImGui::GetTime()'s
-// clock (ui_frame then submits it; the page draws a frame for it).
+// clock (ui_frame then submits it; the page draws a frame for it). app_run_due_at: when that is, in the same clock
+// (seconds); +infinity when no run is pending or no model is loaded.
 constexpr double kEditPauseS = 0.15;
+double app_run_due_at(const App& app);
 bool app_run_due(const App& app, double now);
 void app_set_model(App& app, const ModelInfo& info);  // swap in a model the engine loaded and re-run
 // Strings of vocabulary ids that the last run's prediction lists show ("" for an id the engine did not send).

@@ -10,8 +10,10 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_internal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -304,12 +306,15 @@ void install_wake_callbacks(GLFWwindow* w) {
                                  [](int, const EmscriptenUiEvent*, void*) -> EM_BOOL { wake_input(); return EM_FALSE; });
 }
 
+// glfwGetTime() (s) when a frame falls due without a wake: text typed into a box once its keys pause, a pending run
+// once its typing pause is over (app_run_due_at, in ImGui's clock); +infinity when none is waiting.
+double typed_due_s() { return g_box_typed ? g_box_typed_s + kTypingFrameS : std::numeric_limits<double>::infinity(); }
+double run_due_s() { return app_run_due_at(g_app) + g_imgui_clock_offset; }
+
 // While the main loop is paused: a timer that resumes it when the next frame is due (the heartbeat, a typed text
 // box's pause, a run's typing pause), replacing the one set before.
 void arm_resume_timer() {
-  double next = g_last_drawn_s + kHeartbeatS;
-  if (g_box_typed) next = std::min(next, g_box_typed_s + kTypingFrameS);
-  if (g_app.run_pending && g_app.model) next = std::min(next, g_app.last_edit_time + kEditPauseS + g_imgui_clock_offset);
+  const double next = std::min({g_last_drawn_s + kHeartbeatS, typed_due_s(), run_due_s()});
   if (g_resume_timer) emscripten_clear_timeout(g_resume_timer);
   g_resume_timer = emscripten_set_timeout([](void*) { g_resume_timer = 0; resume_loop(); },
                                           std::max(1.0, (next - glfwGetTime()) * 1000.0), nullptr);
@@ -319,11 +324,9 @@ void arm_resume_timer() {
 // loop and sets a timer for the next frame that will be due (a wake resumes it sooner).
 bool frame_wanted(bool resized) {
   const double now = glfwGetTime();
-  const double imgui_now = now - g_imgui_clock_offset;
-  // A run waiting for the typing pause: a frame when the pause is over (ui_frame then submits it), none while it lasts.
-  const bool run_due = app_run_due(g_app, imgui_now);
-  const bool typed = g_box_typed && now - g_box_typed_s >= kTypingFrameS;
-  const bool work = run_due || typed || (g_renderer.ready() && g_renderer.behind(g_app)) || g_text_input ||
+  // A run waiting for the typing pause, or text typed into a box: a frame when the pause is over (ui_frame then
+  // submits the run), none while it lasts.
+  const bool work = now >= run_due_s() || now >= typed_due_s() || (g_renderer.ready() && g_renderer.behind(g_app)) || g_text_input ||
                     !g_png_name.empty() || !g_imgui_render.has_fonts();
   if (work) wake(1);
   if (resized) wake_input();
